@@ -17,8 +17,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/outpost-soc/outpost/sdk"
 	pb "github.com/outpost-soc/outpost/proto/outpost/connector/v1"
+	"github.com/outpost-soc/outpost/sdk"
 )
 
 // Handshake is the go-plugin handshake an Outpost host uses.
