@@ -191,21 +191,23 @@ func NetworkTrafficObservable(n NetworkTraffic) Observable {
 	return Observable{Type: ObservableNetworkTraffic, NetworkTraffic: &n}
 }
 
+// body returns the value matching Type, or nil when it is missing: a typed
+// nil pointer must not pass for a value.
 func (o Observable) body() any {
-	switch o.Type {
-	case ObservableUser:
+	switch {
+	case o.Type == ObservableUser && o.User != nil:
 		return o.User
-	case ObservableHost:
+	case o.Type == ObservableHost && o.Host != nil:
 		return o.Host
-	case ObservableIP:
+	case o.Type == ObservableIP && o.IP != nil:
 		return o.IP
-	case ObservableDomain:
+	case o.Type == ObservableDomain && o.Domain != nil:
 		return o.Domain
-	case ObservableFile:
+	case o.Type == ObservableFile && o.File != nil:
 		return o.File
-	case ObservableEmail:
+	case o.Type == ObservableEmail && o.Email != nil:
 		return o.Email
-	case ObservableNetworkTraffic:
+	case o.Type == ObservableNetworkTraffic && o.NetworkTraffic != nil:
 		return o.NetworkTraffic
 	}
 	return nil
