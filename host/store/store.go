@@ -27,6 +27,40 @@ type EventFilter struct {
 	From, To time.Time
 }
 
+// CaseFilter selects cases; zero fields match everything, and a case must
+// match every field that is set.
+type CaseFilter struct {
+	// Statuses and Severities (levels) match any of their values.
+	Statuses   []string
+	Severities []string
+	CustomerID string
+	AssignedTo string
+	// Text is a case-insensitive substring of the title or description.
+	Text string
+	// From and To bound created_at: [From, To).
+	From, To time.Time
+}
+
+// CaseUpdate says who changes a case, and whether the change goes to the
+// vendor: with Mirror set, a change of status, assignee or a close is
+// queued in the mirror outbox (same transaction) when the case's
+// integration has mirroring on. Changes that came from the vendor leave
+// it unset, so that they are not echoed back.
+type CaseUpdate struct {
+	Actor  string
+	Mirror bool
+}
+
+// MirrorMark is the outcome of a delivery attempt.
+type MirrorMark struct {
+	// State is MirrorPending (retry at NextAt), MirrorDelivered or
+	// MirrorFailed (given up).
+	State    string
+	Attempts int
+	NextAt   time.Time
+	Error    string
+}
+
 // CommitRequest is one batch of a query run: its events and, for a "new"
 // query, the cursor that holds after it. Both are committed in one
 // transaction.
@@ -108,6 +142,49 @@ type Store interface {
 	ListTokens(ctx context.Context, p Page) ([]Token, int, error)
 	DeleteToken(ctx context.Context, id string) error
 	CountTokens(ctx context.Context) (int, error)
+
+	// Cases. CreateCase sets ID, CreatedAt and UpdatedAt (Status NEW when
+	// empty). UpdateCase reads, calls fn and writes in one transaction,
+	// recording history (see ListCaseHistory) and mirror changes (see
+	// CaseUpdate); fn must not block.
+	CreateCase(ctx context.Context, c *Case) error
+	GetCase(ctx context.Context, id string) (*Case, error)
+	UpdateCase(ctx context.Context, id string, u CaseUpdate, fn func(*Case) error) (*Case, error)
+	// ListCaseHistory lists a case's field changes, oldest first.
+	ListCaseHistory(ctx context.Context, caseID string) ([]CaseHistory, error)
+	SearchCases(ctx context.Context, f CaseFilter, p Page) ([]Case, int, error)
+
+	// Notes, comments and reports of a case. Add* set ID and CreatedAt;
+	// AddComment with mirror set queues the comment for the vendor when
+	// the case's integration has mirroring on.
+	AddNote(ctx context.Context, caseID string, n *Note) error
+	ListNotes(ctx context.Context, caseID string, p Page) ([]Note, int, error)
+	AddComment(ctx context.Context, caseID string, c *Comment, mirror bool) error
+	ListComments(ctx context.Context, caseID string, p Page) ([]Comment, int, error)
+	CreateReport(ctx context.Context, r *Report) error // sets ID, CreatedAt
+	ListReports(ctx context.Context, caseID string, p Page) ([]Report, int, error)
+	GetReport(ctx context.Context, id string) (*Report, error)
+
+	// IOCs. PutIOC creates or replaces an indicator and reports whether it
+	// was new; ListIOCs takes "" for every type, and its Page.ToID is an
+	// indicator.
+	PutIOC(ctx context.Context, i *IOC) (bool, error)
+	GetIOC(ctx context.Context, indicator string) (*IOC, error)
+	ListIOCs(ctx context.Context, typ sdk.IOCType, includeExpired bool, p Page) ([]IOC, int, error)
+
+	// CreateEvent stores an event given through the API and opens its case
+	// like ingest; an event with the same (customer, origin, original id)
+	// is updated instead and updated is true. It fills in e.
+	CreateEvent(ctx context.Context, e *Event) (updated bool, err error)
+
+	// Mirror outbox. EnqueueMirror queues one change (sets ID, Change.ID,
+	// State PENDING, CreatedAt, NextAt when zero); NextMirrorDue returns
+	// up to limit PENDING items, earliest due first (due or not: the
+	// caller waits for NextAt); MarkMirror records an attempt.
+	EnqueueMirror(ctx context.Context, m *MirrorItem) error
+	ListMirror(ctx context.Context, caseID string, p Page) ([]MirrorItem, int, error)
+	NextMirrorDue(ctx context.Context, limit int) ([]MirrorItem, error)
+	MarkMirror(ctx context.Context, id string, m MirrorMark) error
 
 	// Backup writes a consistent snapshot of the database file.
 	Backup(ctx context.Context, w io.Writer) (int64, error)

@@ -228,3 +228,62 @@ type Bucket struct {
 	Events    int       `json:"events"`
 	Errors    int       `json:"errors"`
 }
+
+// CaseHistory is one change of a case field, kept in order.
+type CaseHistory struct {
+	Time  time.Time `json:"time"`
+	Actor string    `json:"actor"`
+	Field string    `json:"field"`
+	From  string    `json:"from"`
+	To    string    `json:"to"`
+}
+
+// Note is a SOC note on a case (never mirrored).
+type Note struct {
+	ID        string    `json:"id"`
+	Author    string    `json:"author"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Comment is a comment on a case; AddComment can mirror it to the vendor.
+type Comment struct {
+	ID        string    `json:"id"`
+	Author    string    `json:"author"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Report is a snapshot of a case as a self-contained HTML page.
+type Report struct {
+	ID        string    `json:"report_id"`
+	CaseID    string    `json:"case_id"`
+	Author    string    `json:"author"`
+	CreatedAt time.Time `json:"created_at"`
+	// HTML is returned by GetReport only, not by ListReports.
+	HTML []byte `json:"-"`
+}
+
+// Mirror delivery states.
+const (
+	MirrorPending   = "PENDING"
+	MirrorDelivered = "DELIVERED"
+	MirrorFailed    = "FAILED"
+)
+
+// MirrorItem is one change in the durable mirror outbox: queued in the
+// transaction of the case change it mirrors, delivered at least once.
+type MirrorItem struct {
+	// ID is also Change.ID, the idempotency key the plugin sees.
+	ID            string     `json:"id"`
+	CaseID        string     `json:"case_id"`
+	IntegrationID string     `json:"integration_id"`
+	Change        sdk.Change `json:"change"`
+	State         string     `json:"state"`
+	Attempts      int        `json:"attempts"`
+	Error         string     `json:"error"`
+	// NextAt is when a PENDING item is due.
+	NextAt    time.Time `json:"next_at"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
