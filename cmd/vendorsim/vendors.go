@@ -7,6 +7,7 @@ import (
 	hello "github.com/outpost-soc/outpost/examples/hello/fake"
 	cloudflare "github.com/outpost-soc/outpost/plugins/cloudflare/fake"
 	okta "github.com/outpost-soc/outpost/plugins/okta/fake"
+	sentinel "github.com/outpost-soc/outpost/plugins/sentinel/fake"
 	"github.com/outpost-soc/outpost/sdk/fakevendor"
 )
 
@@ -18,6 +19,7 @@ var registry = []struct {
 	{"hello", func(o fakevendor.Options) fakevendor.Vendor { return hello.New(o) }},
 	{"okta", func(o fakevendor.Options) fakevendor.Vendor { return okta.New(o) }},
 	{"cloudflare", func(o fakevendor.Options) fakevendor.Vendor { return cloudflare.New(o) }},
+	{"sentinel", func(o fakevendor.Options) fakevendor.Vendor { return sentinel.New(o) }},
 }
 
 func select_(only string, o fakevendor.Options) ([]fakevendor.Vendor, error) {
