@@ -19,6 +19,7 @@ import (
 
 	"github.com/outpost-soc/outpost/host/api"
 	"github.com/outpost-soc/outpost/host/ingest"
+	"github.com/outpost-soc/outpost/host/mirror"
 	"github.com/outpost-soc/outpost/host/plugin"
 	"github.com/outpost-soc/outpost/host/scheduler"
 	"github.com/outpost-soc/outpost/host/service"
@@ -101,17 +102,15 @@ func serve(args []string) error {
 	plugins := plugin.New(plugin.Options{Dir: cfg.pluginDir, Logger: log})
 	defer plugins.Close()
 
-	runner := ingest.New(ingest.Options{
-		Store:  db,
-		Logger: log,
-		Connector: func(name string) (sdk.Connector, error) {
-			c, err := plugins.Connector(name)
-			if err != nil {
-				return nil, err
-			}
-			return c, nil
-		},
-	})
+	connector := func(name string) (sdk.Connector, error) {
+		c, err := plugins.Connector(name)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return c, nil
+	}
+	runner := ingest.New(ingest.Options{Store: db, Logger: log, Connector: connector})
+	outbox := mirror.New(mirror.Options{Store: db, Logger: log, Connector: connector})
 	sched := scheduler.New(scheduler.Options{Runner: runner, Logger: log.Named("scheduler"), MaxConcurrent: cfg.maxConcurrent})
 	svc := service.New(service.Options{Store: db, Plugins: service.ManagerPlugins(plugins), Scheduler: sched, Logger: log.Named("service")})
 
@@ -151,6 +150,8 @@ func serve(args []string) error {
 		return err
 	}
 	sched.Start(ctx)
+	mirrorDone := make(chan struct{})
+	go func() { outbox.Run(ctx); close(mirrorDone) }()
 	notReady.Store(nil)
 	log.Info("outpost ready", "version", version, "plugins", len(plugins.List()))
 
@@ -167,6 +168,8 @@ func serve(args []string) error {
 	// In-flight runs are cancelled; every batch already committed stays,
 	// with its cursor, and the next start resumes from there.
 	sched.Stop()
+	stop()
+	<-mirrorDone
 	if err := plugins.Close(); err != nil {
 		log.Warn("stopping plugins", "error", err)
 	}
