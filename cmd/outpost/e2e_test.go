@@ -2,7 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -169,5 +174,60 @@ func TestEndToEndLifecycle(t *testing.T) {
 	if sum.n == 0 || sum.lf == 0 || sum.fb == 0 || sum.ev < 300 {
 		t.Errorf("stats do not show the runs and events: %+v", sum)
 	}
+
+	// Metrics are open and count what happened.
+	resp, err := http.Get(h.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`outpost_query_runs_total{kind="lost_found",result="ok",type="hello"}`, `outpost_events_total{kind="new",outcome="stored",type="hello"}`, `outpost_plugins{state="READY"}`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	// An online backup, restored into a new data dir with the same key,
+	// serves the same events.
+	stored := eventsOf(t, h, in.ID)
+	restored := t.TempDir()
+	backupFile := filepath.Join(t.TempDir(), "snapshot.db")
+	out, err := exec.Command(filepath.Join(binaries(t), "outpost"), "backup", "--to", backupFile, "--url", h.url, "--data-dir", h.dataDir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("outpost backup: %v: %s", err, out)
+	}
 	h.stop()
+	snapshot, err := os.ReadFile(backupFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(filepath.Join(h.dataDir, "secret.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(restored, "outpost.db"), snapshot, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(restored, "secret.key"), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	adminToken, _ := os.ReadFile(filepath.Join(h.dataDir, "admin.token"))
+	if err := os.WriteFile(filepath.Join(restored, "admin.token"), adminToken, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h2 := startHost(t, restored, freePort(t))
+	if got := eventsOf(t, h2, in.ID); got < stored {
+		t.Fatalf("restored host has %d events, the backup was taken with %d", got, stored)
+	}
+	var again integration
+	h2.must(http.StatusOK, "GET", base, nil, &again)
+	if again.Config["api_key"] != "********" {
+		t.Fatalf("restored integration: %+v", again)
+	}
+	h2.must(http.StatusOK, "POST", base+"/test", nil, &tr)
+	if !tr.OK {
+		t.Fatalf("restored integration's sealed secret no longer works: %+v", tr)
+	}
+	h2.stop()
 }

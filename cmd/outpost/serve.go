@@ -19,6 +19,7 @@ import (
 
 	"github.com/outpost-soc/outpost/host/api"
 	"github.com/outpost-soc/outpost/host/ingest"
+	"github.com/outpost-soc/outpost/host/metrics"
 	"github.com/outpost-soc/outpost/host/mirror"
 	"github.com/outpost-soc/outpost/host/plugin"
 	"github.com/outpost-soc/outpost/host/scheduler"
@@ -109,9 +110,18 @@ func serve(args []string) error {
 		}
 		return c, nil
 	}
-	runner := ingest.New(ingest.Options{Store: db, Logger: log, Connector: connector})
+	// met is set below, before sched.Start: no run can call it earlier.
+	var met *metrics.Metrics
+	runner := ingest.New(ingest.Options{
+		Store: db, Logger: log, Connector: connector,
+		OnRun: func(in *store.Integration, run store.Run) { met.ObserveRun(in.Type, run.Kind, run) },
+		OnCommit: func(in *store.Integration, kind scheduler.Kind, res store.CommitResult) {
+			met.ObserveCommit(in.Type, string(kind), res)
+		},
+	})
 	outbox := mirror.New(mirror.Options{Store: db, Logger: log, Connector: connector})
 	sched := scheduler.New(scheduler.Options{Runner: runner, Logger: log.Named("scheduler"), MaxConcurrent: cfg.maxConcurrent})
+	met = metrics.New(metrics.Options{Plugins: plugins, Scheduler: sched, Version: version, Logger: log})
 	svc := service.New(service.Options{Store: db, Plugins: service.ManagerPlugins(plugins), Scheduler: sched, Logger: log.Named("service")})
 
 	// notReady is why the host cannot serve yet; nil once it can.
@@ -119,10 +129,12 @@ func serve(args []string) error {
 	setNotReady := func(why string) { notReady.Store(&why) }
 	setNotReady("starting: plugin directory not scanned yet")
 	handler := api.New(api.Options{
-		Service:   svc,
-		Logger:    log,
-		RateLimit: cfg.apiRate,
-		Burst:     cfg.apiBurst,
+		Service:    svc,
+		Logger:     log,
+		RateLimit:  cfg.apiRate,
+		Burst:      cfg.apiBurst,
+		Metrics:    met.Handler(),
+		Instrument: met.GinMiddleware(),
 		Ready: func() error {
 			if why := notReady.Load(); why != nil {
 				return errors.New(*why)

@@ -32,6 +32,10 @@ type Options struct {
 	Ready func() error
 	// Metrics serves GET /metrics; nil answers an empty exposition.
 	Metrics http.Handler
+	// Instrument, when set, runs first on every request, outside recovery
+	// and error rendering, so that it sees the final status (the metrics
+	// middleware).
+	Instrument gin.HandlerFunc
 	// Now is the rate limiter's clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -67,6 +71,9 @@ func newEngine(opts Options) *gin.Engine {
 	// An unknown path is 404, not a redirect without a JSON body.
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
+	if opts.Instrument != nil {
+		e.Use(opts.Instrument)
+	}
 	e.Use(recoverMiddleware(log), logMiddleware(log), errorMiddleware(log))
 	e.NoRoute(func(c *gin.Context) {
 		fail(c, &httpError{status: http.StatusNotFound, code: CodeNotFound, message: "no route " + c.Request.Method + " " + c.Request.URL.Path})
