@@ -34,6 +34,7 @@ type serveConfig struct {
 	apiRate                    float64
 	apiBurst                   int
 	maxConcurrent              int
+	debugAddr                  string
 }
 
 func parseServe(args []string) (serveConfig, error) {
@@ -50,6 +51,7 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.Float64Var(&c.apiRate, "api-rate", rate, "requests per second per API token [OUTPOST_API_RATE]")
 	fs.IntVar(&c.apiBurst, "api-burst", burst, "burst per API token [OUTPOST_API_BURST]")
 	fs.IntVar(&c.maxConcurrent, "max-concurrent-runs", conc, "query runs in flight at once, all integrations [OUTPOST_MAX_CONCURRENT_RUNS]")
+	fs.StringVar(&c.debugAddr, "debug-addr", env("OUTPOST_DEBUG_ADDR", ""), "serve Go's pprof profiles on this loopback address (off when empty) [OUTPOST_DEBUG_ADDR]")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -84,6 +86,11 @@ func serve(args []string) error {
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.debugAddr != "" {
+		if err := serveDebug(cfg.debugAddr, log); err != nil {
+			return err
+		}
+	}
 
 	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
 		return fmt.Errorf("creating data dir: %w", err)
