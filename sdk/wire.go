@@ -284,10 +284,9 @@ func ChangeFromProto(p *pb.Change) Change {
 
 // ErrorFromStatus turns a plugin's gRPC status error back into the SDK error
 // it was made from, so the host can use errors.As. A status without an
-// Outpost detail is returned as it is; Unavailable without one becomes a
-// *RetryAfterError with DefaultRetryAfter... only when the plugin said so:
-// a bare Unavailable from the transport (a crashed plugin) stays a status
-// error, which callers treat as retryable.
+// Outpost detail is returned as it is: a bare Unavailable from the transport
+// (a crashed plugin) is not a vendor rate limit and must not hold the
+// integration as one.
 func ErrorFromStatus(err error) error {
 	if err == nil {
 		return nil
