@@ -656,6 +656,7 @@ type eventWriter struct {
 	// stored counts new events by customer+source; newCases new cases
 	// by customer+level.
 	stored, newCases map[string]int64
+	seenIOC          map[string]seenIOC
 }
 
 // flush writes the counters of the transaction.
@@ -677,7 +678,7 @@ func (d *DB) eventWriter(tx *bolt.Tx, now time.Time) *eventWriter {
 		d: d, tx: tx, now: now,
 		events: bk(tx, bEvents), bySource: bk(tx, bEvInteg), sources: bk(tx, bEvSrc), orig: bk(tx, bEvOrig),
 		api: bk(tx, bEvAPI), packs: bk(tx, bPacks), cases: bk(tx, bCases), caseSL: bk(tx, bCaseSL), caseCSL: bk(tx, bCaseCSL),
-		cnt: counts{}, stored: map[string]int64{}, newCases: map[string]int64{},
+		cnt: counts{}, stored: map[string]int64{}, newCases: map[string]int64{}, seenIOC: map[string]seenIOC{},
 	}
 }
 
@@ -739,7 +740,7 @@ func (w *eventWriter) replace(be *batchEvent, ref packRef, evID, srcKey []byte) 
 
 func (w *eventWriter) iocs(be *batchEvent) error {
 	for _, i := range be.iocs {
-		if _, _, err := w.d.upsertIOC(w.tx, i, w.now, false, w.cnt); err != nil {
+		if _, _, err := w.d.upsertIOC(w.tx, i, w.now, false, w.cnt, w.seenIOC); err != nil {
 			return err
 		}
 	}

@@ -70,6 +70,12 @@ func laterExpiry(a, b int64) int64 {
 	return max(a, b)
 }
 
+// seenIOC is an IOC as a transaction left it.
+type seenIOC struct {
+	ioc IOC
+	id  []byte
+}
+
 type iocRec struct {
 	typ       byte
 	created   int64
@@ -141,12 +147,26 @@ func lookupIOC(tx *bolt.Tx, indicator string) (IOC, []byte, bool, error) {
 // type gives way to a known one; when replace is true (PutIOC), type and
 // expiry become those given. It returns the stored IOC and whether it was
 // new.
-func (d *DB) upsertIOC(tx *bolt.Tx, in IOC, now time.Time, replace bool, cnt counts) (IOC, bool, error) {
+//
+// seen, when not nil, remembers the IOCs of the transaction: a batch
+// names the same indicators again and again.
+func (d *DB) upsertIOC(tx *bolt.Tx, in IOC, now time.Time, replace bool, cnt counts, seen map[string]seenIOC) (out IOC, created bool, err error) {
 	code, _ := iocTypeCode(in.Type)
 	exp := tNs(in.ExpiresAt)
-	prev, id, found, err := lookupIOC(tx, in.Indicator)
-	if err != nil {
+	var prev IOC
+	var id []byte
+	var found bool
+	if s, ok := seen[in.Indicator]; ok {
+		prev, id, found = s.ioc, s.id, true
+	} else if prev, id, found, err = lookupIOC(tx, in.Indicator); err != nil {
 		return IOC{}, false, err
+	}
+	if seen != nil {
+		defer func() {
+			if err == nil {
+				seen[in.Indicator] = seenIOC{ioc: out, id: id}
+			}
+		}()
 	}
 	prim := bk(tx, bIOCs)
 	if !found {
@@ -155,10 +175,11 @@ func (d *DB) upsertIOC(tx *bolt.Tx, in IOC, now time.Time, replace bool, cnt cou
 			return IOC{}, false, err
 		}
 		r := iocRec{typ: code, created: tNs(now), expires: exp, indicator: in.Indicator}
-		if err := prim.Put(nid[:], r.encode()); err != nil {
+		id = nid[:]
+		if err := prim.Put(id, r.encode()); err != nil {
 			return IOC{}, false, err
 		}
-		if err := bk(tx, bIOCKey).Put(cat(iocHash(in.Indicator), nid[:]), nil); err != nil {
+		if err := bk(tx, bIOCKey).Put(cat(iocHash(in.Indicator), id), nil); err != nil {
 			return IOC{}, false, err
 		}
 		cnt.add(ckey(cIOC), 1)
@@ -200,7 +221,7 @@ func (d *DB) PutIOC(ctx context.Context, in *IOC) (bool, error) {
 	var created bool
 	err := d.update(ctx, func(tx *bolt.Tx) (err error) {
 		cnt := counts{}
-		out, created, err = d.upsertIOC(tx, n, d.clock(), true, cnt)
+		out, created, err = d.upsertIOC(tx, n, d.clock(), true, cnt, nil)
 		if err != nil {
 			return err
 		}

@@ -92,7 +92,8 @@ type CommitResult struct {
 // method that changes data either changes all of it or nothing.
 //
 // Lookups of an unknown id return an error wrapping ErrNotFound; creating
-// something that exists, ErrExists.
+// something that exists, ErrExists; an argument the store cannot take (an
+// unknown status or level, a bad paging id), ErrInvalid.
 type Store interface {
 	// Customers.
 	CreateCustomer(ctx context.Context, c *Customer) error // sets ID, CreatedAt
@@ -103,7 +104,9 @@ type Store interface {
 	ListCustomers(ctx context.Context, p Page) ([]Customer, int, error)
 
 	// Integrations. UpdateIntegration reads, calls fn and writes in one
-	// transaction; fn must not block.
+	// transaction; fn must not block, and sets UpdatedAt itself when the
+	// change is one a user makes. ListIntegrations takes "" for every
+	// customer.
 	CreateIntegration(ctx context.Context, in *Integration) error // sets ID, CreatedAt, UpdatedAt
 	GetIntegration(ctx context.Context, id string) (*Integration, error)
 	UpdateIntegration(ctx context.Context, id string, fn func(*Integration) error) (*Integration, error)
