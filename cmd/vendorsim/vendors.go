@@ -6,8 +6,10 @@ import (
 
 	hello "github.com/outpost-soc/outpost/examples/hello/fake"
 	cloudflare "github.com/outpost-soc/outpost/plugins/cloudflare/fake"
+	crowdstrike "github.com/outpost-soc/outpost/plugins/crowdstrike/fake"
 	okta "github.com/outpost-soc/outpost/plugins/okta/fake"
 	sentinel "github.com/outpost-soc/outpost/plugins/sentinel/fake"
+	splunk "github.com/outpost-soc/outpost/plugins/splunk/fake"
 	"github.com/outpost-soc/outpost/sdk/fakevendor"
 )
 
@@ -20,6 +22,8 @@ var registry = []struct {
 	{"okta", func(o fakevendor.Options) fakevendor.Vendor { return okta.New(o) }},
 	{"cloudflare", func(o fakevendor.Options) fakevendor.Vendor { return cloudflare.New(o) }},
 	{"sentinel", func(o fakevendor.Options) fakevendor.Vendor { return sentinel.New(o) }},
+	{"splunk", func(o fakevendor.Options) fakevendor.Vendor { return splunk.New(o) }},
+	{"crowdstrike", func(o fakevendor.Options) fakevendor.Vendor { return crowdstrike.New(o) }},
 }
 
 func select_(only string, o fakevendor.Options) ([]fakevendor.Vendor, error) {

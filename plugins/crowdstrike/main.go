@@ -1,0 +1,5 @@
+package main
+
+import "github.com/outpost-soc/outpost/sdk"
+
+func main() { sdk.Serve(New()) }
