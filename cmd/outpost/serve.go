@@ -168,6 +168,16 @@ func serve(args []string) error {
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
+	// A vendor's rate-limit wait outlives a restart: hold those
+	// integrations until it is over instead of asking again at once.
+	if all, err := db.AllIntegrations(ctx); err == nil {
+		for _, in := range all {
+			if in.HoldUntil.After(time.Now()) {
+				sched.Hold(in.ID, in.HoldUntil)
+				log.Info("integration held by a vendor rate limit", "integration_id", in.ID, "until", in.HoldUntil)
+			}
+		}
+	}
 	sched.Start(ctx)
 	mirrorDone := make(chan struct{})
 	go func() { outbox.Run(ctx); close(mirrorDone) }()
