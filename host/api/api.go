@@ -71,6 +71,9 @@ func newEngine(opts Options) *gin.Engine {
 	// An unknown path is 404, not a redirect without a JSON body.
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
+	// Route on the escaped path, so that a path value may hold an escaped
+	// slash (an IOC indicator); values are unescaped for the handlers.
+	e.UseRawPath = true
 	if opts.Instrument != nil {
 		e.Use(opts.Instrument)
 	}

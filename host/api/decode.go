@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,6 +108,13 @@ type query struct {
 }
 
 func newQuery(c *gin.Context, allowed ...string) (query, error) {
+	return newQueryMulti(c, nil, allowed...)
+}
+
+// newQueryMulti is newQuery for a route some of whose parameters are lists
+// (multi): those may repeat, and each value may hold several, comma
+// separated (status=NEW,OPEN or status=NEW&status=OPEN).
+func newQueryMulti(c *gin.Context, multi []string, allowed ...string) (query, error) {
 	for name, vals := range c.Request.URL.Query() {
 		ok := false
 		for _, a := range allowed {
@@ -117,7 +126,7 @@ func newQuery(c *gin.Context, allowed ...string) (query, error) {
 			}
 			return query{}, badRequest("unknown query parameter %q: this route takes %s", name, strings.Join(allowed, ", "))
 		}
-		if len(vals) > 1 {
+		if len(vals) > 1 && !slices.Contains(multi, name) {
 			return query{}, badRequest("query parameter %q is given more than once", name)
 		}
 	}
@@ -125,6 +134,23 @@ func newQuery(c *gin.Context, allowed ...string) (query, error) {
 }
 
 func (q query) str(name string) string { return q.c.Query(name) }
+
+// list reads a list parameter: every value, split at commas, empty parts
+// left out; nil when absent.
+func (q query) list(name string) []string {
+	var out []string
+	for _, v := range q.c.QueryArray(name) {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// pathEscape escapes a value for one path segment.
+func pathEscape(s string) string { return url.PathEscape(s) }
 
 // nonNegative reads an integer parameter, 0 when absent.
 func (q query) nonNegative(name string) (int, error) {

@@ -523,6 +523,7 @@ func (h *eventHandler) get(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	caseLink(c, e.CaseID)
 	c.JSON(http.StatusOK, renderEvent(e))
 	return nil
 }

@@ -183,7 +183,7 @@ const goodKey = "good-key-0123456789abcdef"
 // env is one host under test: a real bbolt store under t.TempDir(), the
 // real service and router, fake plugins and scheduler.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	db      *store.DB
 	svc     *service.Service
@@ -200,15 +200,22 @@ type env struct {
 
 type envOption func(*Options, *service.Options)
 
-func newEnv(t *testing.T, opts ...envOption) *env {
+func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	dir := t.TempDir()
+	e := openEnv(t, t.TempDir(), opts...)
+	t.Cleanup(func() { e.db.Close() })
+	return e
+}
+
+// openEnv is newEnv in dir, whose store the caller closes (benchmarks
+// share one across runs).
+func openEnv(t testing.TB, dir string, opts ...envOption) *env {
+	t.Helper()
 	key := bytes.Repeat([]byte{7}, 32)
 	db, err := store.Open(filepath.Join(dir, "outpost.db"), store.Options{Key: key, NoSync: true})
 	if err != nil {
 		t.Fatalf("opening store: %v", err)
 	}
-	t.Cleanup(func() { db.Close() })
 	e := &env{t: t, dir: dir, db: db, sched: newFakeScheduler(), logs: &bytes.Buffer{}, mu: &sync.Mutex{}, tests: &[]sdk.TestRequest{}}
 	e.conn = &fakeConn{TestFn: func(ctx context.Context, req sdk.TestRequest) (*sdk.TestResponse, error) {
 		if req.Integration.Config.String("api_key") == goodKey || req.Integration.Config.String("webhook") != "" {
@@ -291,7 +298,7 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 
 // response is a recorded answer.
 type response struct {
-	t      *testing.T
+	t      testing.TB
 	Code   int
 	Header http.Header
 	Body   []byte
@@ -421,7 +428,7 @@ func mustRequest(t *testing.T, method, path string) *http.Request {
 	return httptest.NewRequest(method, path, nil)
 }
 
-func serve(t *testing.T, h http.Handler, req *http.Request) *response {
+func serve(t testing.TB, h http.Handler, req *http.Request) *response {
 	t.Helper()
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
@@ -429,7 +436,7 @@ func serve(t *testing.T, h http.Handler, req *http.Request) *response {
 }
 
 // with returns e reporting to t, for use inside a subtest.
-func (e *env) with(t *testing.T) *env {
+func (e *env) with(t testing.TB) *env {
 	c := *e
 	c.t = t
 	return &c

@@ -67,6 +67,191 @@ func seconds(desc string) obj {
 	return o
 }
 
+// The enums of API.md.
+var (
+	caseStatusEnum = []string{"UNKNOWN", "NEW", "UNDER_INVESTIGATION", "OPEN", "PENDING", "REPLIED", "PROCESSING", "CLOSED", "ERRORED"}
+	levelEnum      = []string{"NOT_VALID", "LOW", "MEDIUM", "HIGH", "CRITICAL"}
+	iocTypeEnum    = []string{"UNSPECIFIED", "DOMAIN", "IP_ADDRESS", "EMAIL", "HASH"}
+	classEnum      = []string{"TRUE_POSITIVE", "BENIGN_POSITIVE", "FALSE_POSITIVE", "UNDETERMINED"}
+)
+
+func words(desc string) obj { return array(str(desc)) }
+
+// observableSchemas returns the typed observable, one object per RedCarbon
+// observable type told apart by "type", and the schemas of those objects.
+func observableSchemas() (obj, obj) {
+	one := func(t string, required []string, props obj) obj {
+		props["type"] = enum("", t)
+		return object(append([]string{"type"}, required...), props)
+	}
+	types := []struct {
+		name, t string
+		s       obj
+	}{
+		{"ObservableUser", "user", one("user", nil, obj{"name": str(""), "email": str(""), "domain": str(""), "user_id": str("")})},
+		{"ObservableHost", "host", one("host", nil, obj{"hostname": str(""), "ip": str("An IPv4 or IPv6 address."), "os": str(""), "mac": str("")})},
+		{"ObservableIP", "ip", one("ip", []string{"address"}, obj{"address": str("An IPv4 or IPv6 address.")})},
+		{"ObservableDomain", "domain", one("domain", []string{"name"}, obj{"name": str("A DNS name.")})},
+		{"ObservableFile", "file", one("file", nil, obj{"name": str(""), "path": str(""), "md5": str("32 hex digits."),
+			"sha1": str("40 hex digits."), "sha256": str("64 hex digits."), "size": obj{"type": "integer", "minimum": 0}})},
+		{"ObservableEmail", "email", one("email", []string{"address"}, obj{"address": str(""), "display_name": str("")})},
+		{"ObservableNetworkTraffic", "network_traffic", one("network_traffic", nil, obj{"src_ip": str(""), "src_port": obj{"type": "integer", "minimum": 0, "maximum": 65535},
+			"dst_ip": str(""), "dst_port": obj{"type": "integer", "minimum": 0, "maximum": 65535}, "protocol": str("")})},
+	}
+	var refs []obj
+	mapping, named := obj{}, obj{}
+	for _, t := range types {
+		named[t.name] = t.s
+		refs = append(refs, ref(t.name))
+		mapping[t.t] = "#/components/schemas/" + t.name
+	}
+	return obj{"oneOf": refs, "discriminator": obj{"propertyName": "type", "mapping": mapping},
+		"description": "Typed by `type`, with the fields of the RedCarbon observable of that type (User, Host, IP, Domain, File, EmailAddress, NetworkTraffic) and no others. Fields left empty are left out."}, named
+}
+
+// caseSchemas are the schemas of cases, notes, comments, reports, the
+// mirror and IOCs.
+func caseSchemas() obj {
+	annotation := object([]string{"name", "url"}, obj{
+		"name": str(""),
+		"url":  object([]string{"url", "label"}, obj{"url": str("An absolute http or https URL, or \"\"."), "label": str("")}),
+	})
+	annotations := object([]string{"annotations"}, obj{
+		"annotations": obj{"type": "object", "additionalProperties": ref("Annotation"), "description": "Named links by key (at most 50)."},
+	})
+	annotationInput := object(nil, obj{
+		"name": str(""),
+		"url":  object(nil, obj{"url": str("An absolute http or https URL, or \"\"."), "label": str("")}),
+	})
+	annotationsInput := object(nil, obj{
+		"annotations": obj{"type": "object", "additionalProperties": annotationInput, "description": "Named links by key (at most 50); replaces the stored ones."},
+	})
+	caseFields := obj{
+		"title":                str("1 to 1000 characters."),
+		"description":          str("Up to 64 KiB."),
+		"category":             str(""),
+		"severity":             ref("SeverityInput"),
+		"tier":                 obj{"type": "integer", "minimum": 0, "maximum": 10},
+		"spent_time_min":       obj{"type": "integer", "minimum": 0},
+		"tags":                 words("At most 100, each up to 200 characters; duplicates are dropped."),
+		"subscribers":          words(""),
+		"mitre":                words(""),
+		"parent_id":            str("A case of the same customer; \"\" for none."),
+		"annotations":          annotationsInput,
+		"assigned_to":          str("\"\" for nobody."),
+		"first_classification": str(""),
+	}
+	create := obj{"customer_id": str("Required with an admin token; a customer token may leave it out."),
+		"security_event_id": str("An event of the same customer.")}
+	for k, v := range caseFields {
+		create[k] = v
+	}
+	update := obj{"status": enum("Not CLOSED (use .../close) nor UNKNOWN. From CLOSED only OPEN (reopen).", caseStatusEnum...)}
+	for k, v := range caseFields {
+		if k != "assigned_to" && k != "first_classification" {
+			update[k] = v
+		}
+	}
+	note := object([]string{"id", "author", "text", "created_at"}, obj{
+		"id": str("Pass as `to` to pin the list."), "author": str("The name of the token that wrote it."),
+		"text": str(""), "created_at": timeField(""),
+	})
+	return obj{
+		"SeverityInput": object(nil, obj{
+			"value": obj{"type": "integer", "minimum": 0, "maximum": 100, "description": "The level follows from it."},
+			"level": enum("Any letter case. Alone, it sets the value to 0, 20, 50, 80 or 95; with value, it must be the value's level.", levelEnum...),
+		}),
+		"Annotation":  annotation,
+		"Annotations": annotations,
+		"Case": object([]string{"case_id", "customer_id", "tier", "assigned_to", "created_at", "updated_at", "status", "parent_id",
+			"close_notes", "description", "title", "closed_by", "severity", "security_event_id", "first_classification", "spent_time_min",
+			"tags", "origin", "final_classification", "subscribers", "mitre", "category", "security_event", "annotations"}, obj{
+			"case_id": str(""), "customer_id": str(""), "tier": integer("0 for none."), "assigned_to": str("\"\" when nobody."),
+			"created_at": timeField(""), "updated_at": timeField(""), "closed_at": timeField("Left out unless CLOSED."),
+			"status":    enum("", caseStatusEnum...),
+			"parent_id": str(""), "close_notes": str(""), "description": str(""), "title": str(""),
+			"closed_by":            str("The name of the token that closed it."),
+			"severity":             ref("Severity"),
+			"security_event_id":    str("The event that opened the case, \"\" for a case opened by hand without one."),
+			"first_classification": str("The event's classification type."),
+			"spent_time_min":       integer(""),
+			"tags":                 words(""),
+			"origin":               str("The event's origin; \"api\" for a case opened by hand without an event."),
+			"final_classification": obj{"type": "string", "enum": append(append([]string{}, classEnum...), ""), "description": "Set by a close; \"\" until then."},
+			"subscribers":          words(""),
+			"mitre":                words(""),
+			"category":             str(""),
+			"security_event":       object([]string{"security_event_id", "original_id"}, obj{"security_event_id": str(""), "original_id": str("")}),
+			"annotations":          ref("Annotations"),
+		}),
+		"CreateCase": object([]string{"title"}, create),
+		"UpdateCase": object(nil, update),
+		"Assign":     object([]string{"assigned_to"}, obj{"assigned_to": str("\"\" unassigns.")}),
+		"Close": object(nil, obj{
+			"close_notes":          str("Up to 64 KiB."),
+			"final_classification": enum("Any letter case; default UNDETERMINED.", classEnum...),
+		}),
+		"CaseSearch": object(nil, obj{
+			"skip":        obj{"type": "integer", "minimum": 0},
+			"take":        obj{"type": "integer", "minimum": 0, "maximum": MaxTake, "description": "Without it the answer is only {\"total\": N}."},
+			"status":      array(enum("", caseStatusEnum...)),
+			"severity":    array(enum("", levelEnum...)),
+			"customer_id": str("A customer token may name only its own."),
+			"assigned_to": str(""),
+			"text":        str("Case-insensitive substring of the title or description."),
+			"from":        timeField("created_at at or after this time."),
+			"to":          str("created_at before this time (RFC 3339); a value that is not a time is the id of a case and pins a growing list."),
+		}),
+		"Text":    object([]string{"text"}, obj{"text": str("Up to 64 KiB; not blank.")}),
+		"Note":    note,
+		"Comment": note,
+		"Report": object([]string{"report_id", "case_id", "created_at"}, obj{
+			"report_id": str("Its page is /v1/reports/{report_id}/html."), "case_id": str(""), "created_at": timeField(""),
+		}),
+		"MirrorItem": object([]string{"id", "case_id", "integration_id", "change", "state", "attempts", "error", "created_at", "updated_at"}, obj{
+			"id": str("Also the change id, the idempotency key the plugin sees."), "case_id": str(""), "integration_id": str(""),
+			"change": object([]string{"kind", "author"}, obj{
+				"kind":   enum("", "status", "assign", "close", "comment"),
+				"status": str(""), "assigned_to": str(""), "close_notes": str(""),
+				"final_classification": enum("", classEnum...), "comment": str(""), "author": str(""),
+			}),
+			"state":    enum("", "PENDING", "DELIVERED", "FAILED"),
+			"attempts": integer(""), "error": str("The last attempt's error."),
+			"next_at":    timeField("When a PENDING delivery is tried next; left out otherwise."),
+			"created_at": timeField(""), "updated_at": timeField(""),
+		}),
+		"IOCInput": object([]string{"indicator"}, obj{
+			"indicator":  str("Must match its type."),
+			"type":       enum("Any letter case; default UNSPECIFIED.", iocTypeEnum...),
+			"expires_at": timeField("Left out: never expires."),
+		}),
+		"CreateIOC": object([]string{"indicator", "type"}, obj{
+			"indicator":  str("Must match its type: an IP_ADDRESS parses, a DOMAIN is a DNS name, an EMAIL has the shape of one, a HASH is an MD5, SHA-1, SHA-256 or SHA-512 in hex."),
+			"type":       enum("Any letter case.", iocTypeEnum...),
+			"expires_at": timeField("Left out: never expires."),
+		}),
+		"CreateSecurityEvent": object([]string{"title", "severity"}, obj{
+			"customer_id":        str("Required with an admin token; a customer token may leave it out."),
+			"integration_id":     str("One of the customer's integrations, optional."),
+			"origin":             str("Default: the integration's type, else \"api\"."),
+			"original_id":        str("The source's id: with it the event is unique on (customer_id, origin, original_id)."),
+			"title":              str("1 to 1000 characters."),
+			"description":        str("Up to 64 KiB."),
+			"security_event_url": str("An absolute http or https URL."),
+			"classification":     object(nil, obj{"type": str(""), "subtype": str(""), "vendor": str("")}),
+			"detection_time":     timeField("Default: now."),
+			"creation_time":      timeField(""),
+			"update_time":        timeField(""),
+			"mitre_tags":         words(""),
+			"actions":            words(""),
+			"detection_engines":  words(""),
+			"severity":           ref("SeverityInput"),
+			"observables":        array(ref("Observable")),
+			"iocs":               array(ref("IOCInput")),
+		}),
+	}
+}
+
 func schemas() obj {
 	schedule := func(required bool) obj {
 		props := obj{
@@ -87,7 +272,8 @@ func schemas() obj {
 	}
 	config := obj{"type": "object", "additionalProperties": true,
 		"description": "Fields of the plugin's config_schema. Secret fields read as \"********\"."}
-	return obj{
+	observable, observableTypes := observableSchemas()
+	out := obj{
 		"Error": object([]string{"code", "message"}, obj{
 			"code": enum("", CodeInvalidArgument, CodeUnauthenticated, CodePermissionDenied, CodeNotFound,
 				CodeFailedPrecondition, CodeAlreadyExists, CodeUnavailable, CodeInternal),
@@ -194,9 +380,7 @@ func schemas() obj {
 			"value": obj{"type": "integer", "minimum": 0, "maximum": 100},
 			"level": enum("0 NOT_VALID, 1-39 LOW, 40-69 MEDIUM, 70-89 HIGH, 90-100 CRITICAL.", "NOT_VALID", "LOW", "MEDIUM", "HIGH", "CRITICAL"),
 		}),
-		"Observable": obj{"type": "object", "required": []string{"type"}, "additionalProperties": true,
-			"description": "Typed by `type`, with the fields of the RedCarbon observable of that type.",
-			"properties":  obj{"type": enum("", "user", "host", "ip", "domain", "file", "email", "network_traffic")}},
+		"Observable": observable,
 		"IOC": object([]string{"indicator", "type", "created_at"}, obj{
 			"indicator": str(""), "type": enum("", "UNSPECIFIED", "DOMAIN", "IP_ADDRESS", "EMAIL", "HASH"),
 			"created_at": timeField(""), "expires_at": timeField("Left out when it never expires."),
@@ -224,6 +408,13 @@ func schemas() obj {
 			"iocs":                  array(ref("IOC")),
 		}),
 	}
+	for k, v := range caseSchemas() {
+		out[k] = v
+	}
+	for k, v := range observableTypes {
+		out[k] = v
+	}
+	return out
 }
 
 const apiDescription = `Outpost's REST API.
@@ -296,6 +487,15 @@ func operation(r routeDef) obj {
 		ok["content"] = jsonContent(ref(d.resp))
 	}
 	responses := obj{strconv.Itoa(d.status): ok}
+	if d.alt != 0 {
+		alt := obj{"description": d.altDesc}
+		for k, v := range ok {
+			if k != "description" {
+				alt[k] = v
+			}
+		}
+		responses[strconv.Itoa(d.alt)] = alt
+	}
 	codes := append([]int{}, d.errors...)
 	if !r.open {
 		op["security"] = []obj{{"ApiToken": []string{}}}
@@ -336,7 +536,8 @@ func openAPI(routes []routeDef) []byte {
 		"servers": []obj{{"url": "/"}},
 		"tags": []obj{
 			{"name": "plugins"}, {"name": "customers"}, {"name": "integrations"},
-			{"name": "tokens"}, {"name": "security-events"}, {"name": "operations"},
+			{"name": "tokens"}, {"name": "security-events"}, {"name": "cases"}, {"name": "reports"},
+			{"name": "iocs"}, {"name": "operations"},
 		},
 		"paths": paths,
 		"components": obj{

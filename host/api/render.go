@@ -269,7 +269,7 @@ func renderEvent(e *store.Event) EventJSON {
 	}
 	iocs := make([]IOCJSON, 0, len(e.IOCs))
 	for _, i := range e.IOCs {
-		iocs = append(iocs, IOCJSON{Indicator: i.Indicator, CreatedAt: ts(i.CreatedAt), ExpiresAt: ts(i.ExpiresAt), Type: string(i.Type)})
+		iocs = append(iocs, renderIOC(i))
 	}
 	return EventJSON{
 		ID: e.ID, OriginalID: e.OriginalID, CustomerID: e.CustomerID, IntegrationID: e.IntegrationID,
@@ -279,4 +279,142 @@ func renderEvent(e *store.Event) EventJSON {
 		MitreTags: strs(e.MitreTags), Title: e.Title, Actions: strs(e.Actions), DetectionEngines: strs(e.DetectionEngines),
 		Severity: SeverityJSON{Value: e.Severity.Value, Level: e.Severity.Level}, Observables: obs, IOCs: iocs,
 	}
+}
+
+func renderIOC(i store.IOC) IOCJSON {
+	return IOCJSON{Indicator: i.Indicator, CreatedAt: ts(i.CreatedAt), ExpiresAt: ts(i.ExpiresAt), Type: string(i.Type)}
+}
+
+// EventRefJSON is a case's reference to its event.
+type EventRefJSON struct {
+	SecurityEventID string `json:"security_event_id"`
+	OriginalID      string `json:"original_id"`
+}
+
+// AnnotationURLJSON is the link of an annotation.
+type AnnotationURLJSON struct {
+	URL   string `json:"url"`
+	Label string `json:"label"`
+}
+
+// AnnotationJSON is one named link on a case.
+type AnnotationJSON struct {
+	Name string            `json:"name"`
+	URL  AnnotationURLJSON `json:"url"`
+}
+
+// AnnotationsJSON is a case's annotations, nested as RedCarbon nests them.
+type AnnotationsJSON struct {
+	Annotations map[string]AnnotationJSON `json:"annotations"`
+}
+
+// CaseJSON is a case in the RedCarbon shape. Strings are always present
+// ("" when unset); unset times (closed_at of an open case) are left out.
+type CaseJSON struct {
+	ID                  string          `json:"case_id"`
+	CustomerID          string          `json:"customer_id"`
+	Tier                int             `json:"tier"`
+	AssignedTo          string          `json:"assigned_to"`
+	CreatedAt           *string         `json:"created_at,omitempty"`
+	UpdatedAt           *string         `json:"updated_at,omitempty"`
+	ClosedAt            *string         `json:"closed_at,omitempty"`
+	Status              string          `json:"status"`
+	ParentID            string          `json:"parent_id"`
+	CloseNotes          string          `json:"close_notes"`
+	Description         string          `json:"description"`
+	Title               string          `json:"title"`
+	ClosedBy            string          `json:"closed_by"`
+	Severity            SeverityJSON    `json:"severity"`
+	SecurityEventID     string          `json:"security_event_id"`
+	FirstClassification string          `json:"first_classification"`
+	SpentTimeMin        int             `json:"spent_time_min"`
+	Tags                []string        `json:"tags"`
+	Origin              string          `json:"origin"`
+	FinalClassification string          `json:"final_classification"`
+	Subscribers         []string        `json:"subscribers"`
+	Mitre               []string        `json:"mitre"`
+	Category            string          `json:"category"`
+	SecurityEvent       EventRefJSON    `json:"security_event"`
+	Annotations         AnnotationsJSON `json:"annotations"`
+}
+
+func renderCase(c *store.Case) CaseJSON {
+	ann := make(map[string]AnnotationJSON, len(c.Annotations))
+	for k, a := range c.Annotations {
+		ann[k] = AnnotationJSON{Name: a.Name, URL: AnnotationURLJSON{URL: a.URL.URL, Label: a.URL.Label}}
+	}
+	return CaseJSON{
+		ID: c.ID, CustomerID: c.CustomerID, Tier: c.Tier, AssignedTo: c.AssignedTo,
+		CreatedAt: ts(c.CreatedAt), UpdatedAt: ts(c.UpdatedAt), ClosedAt: ts(c.ClosedAt),
+		Status: c.Status, ParentID: c.ParentID, CloseNotes: c.CloseNotes, Description: c.Description,
+		Title: c.Title, ClosedBy: c.ClosedBy, Severity: SeverityJSON{Value: c.Severity.Value, Level: c.Severity.Level},
+		SecurityEventID: c.SecurityEventID, FirstClassification: c.FirstClassification, SpentTimeMin: c.SpentTimeMin,
+		Tags: strs(c.Tags), Origin: c.Origin, FinalClassification: c.FinalClassification,
+		Subscribers: strs(c.Subscribers), Mitre: strs(c.Mitre), Category: c.Category,
+		SecurityEvent: EventRefJSON{SecurityEventID: c.SecurityEvent.SecurityEventID, OriginalID: c.SecurityEvent.OriginalID},
+		Annotations:   AnnotationsJSON{Annotations: ann},
+	}
+}
+
+// NoteJSON is a note or a comment of a case.
+type NoteJSON struct {
+	ID        string  `json:"id"`
+	Author    string  `json:"author"`
+	Text      string  `json:"text"`
+	CreatedAt *string `json:"created_at,omitempty"`
+}
+
+// ReportJSON is a stored report of a case; its page is at
+// /v1/reports/{report_id}/html.
+type ReportJSON struct {
+	ID        string  `json:"report_id"`
+	CaseID    string  `json:"case_id"`
+	CreatedAt *string `json:"created_at,omitempty"`
+}
+
+func renderReport(r *store.Report) ReportJSON {
+	return ReportJSON{ID: r.ID, CaseID: r.CaseID, CreatedAt: ts(r.CreatedAt)}
+}
+
+// MirrorChangeJSON is the change a mirror delivery carries to the vendor.
+type MirrorChangeJSON struct {
+	Kind                string `json:"kind"`
+	Status              string `json:"status,omitempty"`
+	AssignedTo          string `json:"assigned_to,omitempty"`
+	CloseNotes          string `json:"close_notes,omitempty"`
+	FinalClassification string `json:"final_classification,omitempty"`
+	Comment             string `json:"comment,omitempty"`
+	Author              string `json:"author"`
+}
+
+// MirrorJSON is one delivery of the mirror outbox and its state.
+type MirrorJSON struct {
+	ID            string           `json:"id"`
+	CaseID        string           `json:"case_id"`
+	IntegrationID string           `json:"integration_id"`
+	Change        MirrorChangeJSON `json:"change"`
+	State         string           `json:"state"`
+	Attempts      int              `json:"attempts"`
+	Error         string           `json:"error"`
+	// NextAt is when a PENDING delivery is tried next; left out otherwise.
+	NextAt    *string `json:"next_at,omitempty"`
+	CreatedAt *string `json:"created_at,omitempty"`
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
+func renderMirror(m *store.MirrorItem) MirrorJSON {
+	ch := m.Change
+	out := MirrorJSON{
+		ID: m.ID, CaseID: m.CaseID, IntegrationID: m.IntegrationID,
+		Change: MirrorChangeJSON{
+			Kind: string(ch.Kind), Status: ch.Status, AssignedTo: ch.AssignedTo, CloseNotes: ch.CloseNotes,
+			FinalClassification: ch.FinalClassification, Comment: ch.Comment, Author: ch.Author,
+		},
+		State: m.State, Attempts: m.Attempts, Error: m.Error,
+		CreatedAt: ts(m.CreatedAt), UpdatedAt: ts(m.UpdatedAt),
+	}
+	if m.State == store.MirrorPending {
+		out.NextAt = ts(m.NextAt)
+	}
+	return out
 }

@@ -37,6 +37,10 @@ type opDoc struct {
 	// a page of it.
 	resp string
 	list bool
+	// alt is a second success status with the same answer (200 for a
+	// repeated create that updated), described by altDesc.
+	alt     int
+	altDesc string
 	// raw is the content type of a response that is not JSON.
 	raw string
 	// errors are the statuses beyond those every authenticated route has.
@@ -69,6 +73,22 @@ var (
 		{"to", "detection_time before this time (RFC 3339). A value that is not a time is the id of an event and pins a growing list, as `to` does on other lists.", map[string]any{"type": "string"}},
 		pageQuery[0], pageQuery[1],
 	}
+	caseQuery = []paramDoc{
+		{"status", "Only cases of these statuses: comma separated, or the parameter repeated.", map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": caseStatusEnum}}},
+		{"severity", "Only cases of these severity levels: comma separated, or the parameter repeated.", map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": levelEnum}}},
+		{"customer_id", "Only this customer's cases (a customer token may name only its own).", map[string]any{"type": "string"}},
+		{"assigned_to", "Only cases assigned to this name.", map[string]any{"type": "string"}},
+		{"text", "Case-insensitive substring of the title or description.", map[string]any{"type": "string"}},
+		{"from", "created_at at or after this time (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}},
+		{"to", "created_at before this time (RFC 3339). A value that is not a time is the id of a case and pins a growing list, as `to` does on other lists.", map[string]any{"type": "string"}},
+		pageQuery[0], pageQuery[1],
+	}
+	iocQuery = []paramDoc{
+		{"type", "Only IOCs of this type.", map[string]any{"type": "string", "enum": iocTypeEnum}},
+		{"include_expired", "Also list IOCs past their expires_at (default false).", map[string]any{"type": "boolean"}},
+		pageQuery[0], pageQuery[1],
+		{"to", "An indicator: the list is pinned to it and the IOCs first seen before it.", map[string]any{"type": "string"}},
+	}
 	statsQuery = []paramDoc{
 		{"from", "Start (RFC 3339), rounded down to a bucket edge; default 24 hours before `to`.", map[string]any{"type": "string", "format": "date-time"}},
 		{"to", "End, exclusive (RFC 3339); default now.", map[string]any{"type": "string", "format": "date-time"}},
@@ -83,10 +103,14 @@ func routeTable(svc Service, ops *opsHandler) []routeDef {
 	in := &integrationHandler{svc: svc}
 	tk := &tokenHandler{svc: svc}
 	ev := &eventHandler{svc: svc}
+	cs := &caseHandler{svc: svc}
+	rp := &reportHandler{svc: svc}
+	io := &iocHandler{svc: svc}
 	const (
 		cust = "/v1/customers/{customer_id}"
 		ints = cust + "/integrations"
 		one  = ints + "/{integration_id}"
+		kase = "/v1/cases/{case_id}"
 	)
 	get, post, patch, del := http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
 	return []routeDef{
@@ -172,6 +196,65 @@ func routeTable(svc Service, ops *opsHandler) []routeDef {
 			summary: "Search security events, newest first", desc: "A customer token sees only its own customer's events; naming another customer is 403.",
 			query: eventQuery, status: 200, resp: "SecurityEvent", list: true}},
 		{get, "/v1/security-events/{id}", handle(ev.get), false, opDoc{id: "getSecurityEvent", tag: "security-events",
-			summary: "Get a security event", status: 200, resp: "SecurityEvent"}},
+			summary: "Get a security event", desc: "With its observables and IOCs. The Link header (rel=\"case\") points to the case it opened.",
+			status: 200, resp: "SecurityEvent"}},
+		{post, "/v1/security-events", handle(ev.create), false, opDoc{id: "createSecurityEvent", tag: "security-events",
+			summary: "Create a security event, or update it",
+			desc:    "A new event opens a NEW case, as an ingested one does (201; the Link header, rel=\"case\", points to the case). An event with an original_id is unique on (customer_id, origin, original_id): a repeat replaces the stored event's fields, keeping its id, case and ingested_time and setting ingested_updated_time (200). A customer token creates events only for its own customer (customer_id may be left out); naming another is 403. An unknown customer_id or integration_id is 404.",
+			body:    "CreateSecurityEvent", status: 201, resp: "SecurityEvent", alt: 200, altDesc: "A repeat (same customer_id, origin and original_id) updated the stored event.",
+			errors: []int{403, 404}}},
+
+		{get, "/v1/cases", handle(cs.list), false, opDoc{id: "listCases", tag: "cases",
+			summary: "Search cases, newest first", desc: "The filters of POST /v1/cases/search as query parameters. A customer token sees only its own customer's cases; naming another customer is 403.",
+			query: caseQuery, status: 200, resp: "Case", list: true, errors: []int{403}}},
+		{post, "/v1/cases", handle(cs.create), false, opDoc{id: "createCase", tag: "cases",
+			summary: "Open a case by hand",
+			desc:    "It starts NEW. With security_event_id (an event of the same customer) the case refers to that event, and title, description, severity, mitre, origin and first_classification default to the event's. A customer token opens cases only for its own customer (customer_id may be left out); naming another is 403. An unknown customer_id, security_event_id or parent_id is 404.",
+			body:    "CreateCase", status: 201, resp: "Case", errors: []int{403, 404}}},
+		{post, "/v1/cases/search", handle(cs.search), false, opDoc{id: "searchCases", tag: "cases",
+			summary: "Search cases, newest first",
+			desc:    "All filters are optional and must all hold. A customer token searches only its own customer's cases; naming another customer is 403.",
+			body:    "CaseSearch", optionalBody: true, status: 200, resp: "Case", list: true, errors: []int{403}}},
+		{get, kase, handle(cs.get), false, opDoc{id: "getCase", tag: "cases", summary: "Get a case", status: 200, resp: "Case"}},
+		{patch, kase, handle(cs.update), false, opDoc{id: "updateCase", tag: "cases", summary: "Change a case",
+			desc: "Fields left out (or null) stay as they are; a list sent replaces the stored one. status may not be set to CLOSED (use .../close) or UNKNOWN (400). A CLOSED case changes only by a reopen, {\"status\": \"OPEN\"} (with or without other fields), which clears closed_at, closed_by and final_classification (the history keeps them); anything else on a CLOSED case is 409 FAILED_PRECONDITION. A status change is mirrored when the case's integration mirrors. A request that changes nothing writes nothing.",
+			body: "UpdateCase", status: 200, resp: "Case", errors: []int{409}}},
+		{post, kase + "/assign", handle(cs.assign), false, opDoc{id: "assignCase", tag: "cases", summary: "Assign a case",
+			desc: "\"\" unassigns. Mirrored when the case's integration mirrors. A CLOSED case is 409 FAILED_PRECONDITION.",
+			body: "Assign", status: 200, resp: "Case", errors: []int{409}}},
+		{post, kase + "/close", handle(cs.close), false, opDoc{id: "closeCase", tag: "cases", summary: "Close a case",
+			desc: "Sets status CLOSED, close_notes, final_classification (any letter case; default UNDETERMINED), closed_at (now) and closed_by (the token's name). Mirrored when the case's integration mirrors. Closing a CLOSED case is 409 FAILED_PRECONDITION.",
+			body: "Close", optionalBody: true, status: 200, resp: "Case", errors: []int{409}}},
+		{post, kase + "/notes", handle(cs.addNote), false, opDoc{id: "addNote", tag: "cases", summary: "Add a note",
+			desc: "Closed cases take notes too. The author is the token's name. Notes are never mirrored.",
+			body: "Text", status: 201, resp: "Note"}},
+		{get, kase + "/notes", handle(cs.listNotes), false, opDoc{id: "listNotes", tag: "cases", summary: "A case's notes, newest first",
+			query: pageQuery, status: 200, resp: "Note", list: true}},
+		{post, kase + "/comments", handle(cs.addComment), false, opDoc{id: "addComment", tag: "cases", summary: "Add a comment",
+			desc: "Closed cases take comments too. The author is the token's name. When the case's integration mirrors, the comment is queued for the vendor (see .../mirror).",
+			body: "Text", status: 201, resp: "Comment"}},
+		{get, kase + "/comments", handle(cs.listComments), false, opDoc{id: "listComments", tag: "cases", summary: "A case's comments, newest first",
+			query: pageQuery, status: 200, resp: "Comment", list: true}},
+		{get, kase + "/mirror", handle(cs.mirror), false, opDoc{id: "listMirror", tag: "cases", summary: "A case's mirror deliveries, newest first",
+			desc:  "Each status change, assignment, close and comment queued for the vendor while the case's integration mirrors, and its delivery state: PENDING (next try at next_at), DELIVERED or FAILED (given up).",
+			query: pageQuery, status: 200, resp: "MirrorItem", list: true}},
+		{post, kase + "/reports", handle(rp.create), false, opDoc{id: "createReport", tag: "reports", summary: "Make a report of a case",
+			desc: "Renders the case as it is now (its fields, event, observables, IOCs, and a timeline of its changes, notes and comments) into one self-contained HTML page, kept at /v1/reports/{report_id}/html.",
+			body: "Empty", optionalBody: true, status: 201, resp: "Report"}},
+		{get, kase + "/reports", handle(rp.list), false, opDoc{id: "listReports", tag: "reports", summary: "A case's reports, newest first",
+			query: pageQuery, status: 200, resp: "Report", list: true}},
+		{get, "/v1/reports/{report_id}/html", handle(rp.html), false, opDoc{id: "getReportHTML", tag: "reports", summary: "A report's page",
+			desc:   "One HTML page with inline styles and no external assets; served with a Content-Security-Policy that allows nothing else.",
+			status: 200, raw: "text/html"}},
+
+		{get, "/v1/iocs", handle(io.list), false, opDoc{id: "listIOCs", tag: "iocs", admin: true,
+			summary: "List IOCs, newest first (by first sight)",
+			desc:    "IOCs are shared by every customer, so the IOC routes need an admin token; a customer token sees the IOCs of its own events on the events. IOCs past their expires_at are left out unless include_expired=true.",
+			query:   iocQuery, status: 200, resp: "IOC", list: true}},
+		{post, "/v1/iocs", handle(io.create), false, opDoc{id: "createIOC", tag: "iocs", admin: true,
+			summary: "Record an IOC", desc: "A new indicator is 201; a known one has its type and expires_at replaced (200). The indicator must match its type (an IP_ADDRESS parses, a HASH is an MD5, SHA-1, SHA-256 or SHA-512 in hex, ...).",
+			body: "CreateIOC", status: 201, resp: "IOC", alt: 200, altDesc: "The indicator was known: its type and expires_at were replaced."}},
+		{get, "/v1/iocs/{indicator}", handle(io.get), false, opDoc{id: "getIOC", tag: "iocs", admin: true,
+			summary: "Get an IOC", desc: "Expired ones too. Escape the indicator for a path segment (a / as %2F).", status: 200, resp: "IOC"}},
 	}
 }

@@ -59,10 +59,42 @@ type TokenService interface {
 	DeleteToken(ctx context.Context, who *store.Token, id string) error
 }
 
-// EventService reads security events.
+// EventService reads and creates security events.
 type EventService interface {
 	ListEvents(ctx context.Context, who *store.Token, f store.EventFilter, p store.Page) ([]store.Event, int, error)
 	GetEvent(ctx context.Context, who *store.Token, id string) (*store.Event, error)
+	CreateEvent(ctx context.Context, who *store.Token, req service.CreateEvent) (*store.Event, bool, error)
+}
+
+// CaseService manages cases, their notes and comments, and shows their
+// mirror deliveries.
+type CaseService interface {
+	CreateCase(ctx context.Context, who *store.Token, req service.CreateCase) (*store.Case, error)
+	GetCase(ctx context.Context, who *store.Token, id string) (*store.Case, error)
+	UpdateCase(ctx context.Context, who *store.Token, id string, req service.UpdateCase) (*store.Case, error)
+	AssignCase(ctx context.Context, who *store.Token, id, assignee string) (*store.Case, error)
+	CloseCase(ctx context.Context, who *store.Token, id string, req service.CloseCase) (*store.Case, error)
+	SearchCases(ctx context.Context, who *store.Token, f service.CaseSearch, p store.Page) ([]store.Case, int, error)
+
+	AddNote(ctx context.Context, who *store.Token, caseID, text string) (*store.Note, error)
+	ListNotes(ctx context.Context, who *store.Token, caseID string, p store.Page) ([]store.Note, int, error)
+	AddComment(ctx context.Context, who *store.Token, caseID, text string) (*store.Comment, error)
+	ListComments(ctx context.Context, who *store.Token, caseID string, p store.Page) ([]store.Comment, int, error)
+	ListMirror(ctx context.Context, who *store.Token, caseID string, p store.Page) ([]store.MirrorItem, int, error)
+}
+
+// ReportService makes and serves case reports.
+type ReportService interface {
+	CreateReport(ctx context.Context, who *store.Token, caseID string) (*store.Report, error)
+	ListReports(ctx context.Context, who *store.Token, caseID string, p store.Page) ([]store.Report, int, error)
+	GetReport(ctx context.Context, who *store.Token, id string) (*store.Report, error)
+}
+
+// IOCService reads and records indicators of compromise.
+type IOCService interface {
+	ListIOCs(ctx context.Context, who *store.Token, f service.IOCFilter, p store.Page) ([]store.IOC, int, error)
+	GetIOC(ctx context.Context, who *store.Token, indicator string) (*store.IOC, error)
+	PutIOC(ctx context.Context, who *store.Token, in service.IOCInput) (*store.IOC, bool, error)
 }
 
 // BackupService streams a database snapshot.
@@ -78,6 +110,9 @@ type Service interface {
 	IntegrationService
 	TokenService
 	EventService
+	CaseService
+	ReportService
+	IOCService
 	BackupService
 }
 

@@ -69,3 +69,20 @@ func actor(who *store.Token) string {
 	}
 	return who.Name
 }
+
+// visibleCase loads case id, which who may see; another customer's case is
+// not found. A case never changes customer, so a check here holds for an
+// update that follows.
+func (s *Service) visibleCase(ctx context.Context, who *store.Token, id string) (*store.Case, error) {
+	if who == nil {
+		return nil, Unauthenticated("missing API token")
+	}
+	c, err := s.store.GetCase(ctx, id)
+	if err != nil {
+		return nil, storeError(err, "case", id)
+	}
+	if !canSeeCustomer(who, c.CustomerID) {
+		return nil, NotFound("case", id)
+	}
+	return c, nil
+}

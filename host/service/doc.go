@@ -1,6 +1,7 @@
 // Package service is the business logic between the REST API and the rest of
-// the host: customers, integrations and their lifecycle, API tokens and
-// security events.
+// the host: customers, integrations and their lifecycle, API tokens,
+// security events, cases (their notes, comments, mirror deliveries and
+// reports) and IOCs.
 //
 // # Basics
 //
@@ -27,10 +28,36 @@
 // scheduler and never stored, and connection is derived from status, health
 // and whether the integration was ever enabled (see Connection).
 //
+// # Cases
+//
+// Every newly stored event opens a NEW case in the store's transaction;
+// CreateCase opens one by hand. Changes go through UpdateCase, AssignCase
+// and CloseCase, each one store transaction that records the history and,
+// when the case's integration mirrors, queues the change for the vendor.
+// The rules on status live in checkTransition: closing goes through
+// CloseCase (notes, final classification, closed_at, closed_by); a CLOSED
+// case changes only by a reopen (status OPEN) but still takes notes and
+// comments; UNKNOWN is never set by hand. A change that changes nothing
+// writes nothing. A report (CreateReport) is the case rendered at that
+// moment into one self-contained HTML page by html/template, stored with
+// the case.
+//
+// # IOCs
+//
+// An IOC is one global record per indicator, whichever customers' events
+// reported it, and the store keeps no index from a customer to its
+// indicators. So that one customer cannot learn what another's events
+// held, the IOC methods need an admin token; a customer token sees the
+// IOCs of its own events on the events.
+//
 // # Caveats
 //
 // The store cannot write an action and its activity-log entry in one
 // transaction: the action is written first, and a log entry that fails to
 // be written is reported in the host log rather than failing an action that
 // already happened.
+//
+// Parent cases are checked (same customer, no cycle) outside the update's
+// transaction, so two concurrent re-parentings could still close a cycle;
+// readers walk parents with a bound.
 package service
