@@ -23,7 +23,7 @@ import (
 
 // vendorPlugins are the plugins under plugins/ that the end-to-end tests
 // build beside the hello example.
-var vendorPlugins = []string{}
+var vendorPlugins = []string{"okta", "cloudflare", "sentinel", "splunk", "crowdstrike"}
 
 var (
 	buildOnce sync.Once
