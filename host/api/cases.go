@@ -442,9 +442,10 @@ func (h *reportHandler) html(c *gin.Context) error {
 type iocHandler struct{ svc IOCService }
 
 type createIOCRequest struct {
-	Indicator string  `json:"indicator"`
-	Type      string  `json:"type"`
-	ExpiresAt *string `json:"expires_at"`
+	CustomerID string  `json:"customer_id"`
+	Indicator  string  `json:"indicator"`
+	Type       string  `json:"type"`
+	ExpiresAt  *string `json:"expires_at"`
 }
 
 var iocParams = []string{"type", "include_expired", "skip", "take", "to"}
@@ -502,7 +503,7 @@ func (h *iocHandler) create(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	i, created, err := h.svc.PutIOC(c.Request.Context(), who(c), service.IOCInput{Indicator: req.Indicator, Type: req.Type, ExpiresAt: exp})
+	i, created, err := h.svc.PutIOC(c.Request.Context(), who(c), req.CustomerID, service.IOCInput{Indicator: req.Indicator, Type: req.Type, ExpiresAt: exp})
 	if err != nil {
 		return err
 	}

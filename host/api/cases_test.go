@@ -573,12 +573,24 @@ func TestIOCs(t *testing.T) {
 	for _, q := range []string{"type=URL", "include_expired=maybe", "take=501", "to=nope.example"} {
 		e.do("GET", ip+"?"+q, e.admin, nil).want(400, CodeInvalidArgument)
 	}
-	// Customer tokens: IOCs are shared by every customer, so refused.
-	e.do("GET", ip, tok, nil).want(403, CodePermissionDenied)
-	e.do("GET", ip+"/198.51.100.1", tok, nil).want(403, CodePermissionDenied)
-	e.do("GET", ip+"/unknown.example", tok, nil).want(403, CodePermissionDenied)
+	// Customer tokens see the IOCs of their customer's events only, and
+	// cannot record any.
+	if m := e.do("GET", ip+"?take=20&include_expired=true", tok, nil).want(200).json(); m["total"] != 1.0 ||
+		m["items"].([]any)[0].(map[string]any)["indicator"] != "198.51.100.1" {
+		t.Fatalf("customer list %v", m)
+	}
+	e.do("GET", ip+"/198.51.100.1", tok, nil).want(200)
+	e.do("GET", ip+"/evil.example", tok, nil).want(404, CodeNotFound)
+	e.do("GET", ip+"/unknown.example", tok, nil).want(404, CodeNotFound)
 	e.do("POST", ip, tok, map[string]any{"indicator": "mine.example", "type": "DOMAIN"}).want(403, CodePermissionDenied)
+	e.do("POST", ip, e.admin, map[string]any{"customer_id": "01HZZZZZZZZZZZZZZZZZZZZZZZ", "indicator": "mine.example", "type": "DOMAIN"}).want(400, CodeInvalidArgument)
 	e.wantUnchanged(before)
+	// An admin records one for the customer: the customer sees it.
+	e.do("POST", ip, e.admin, map[string]any{"customer_id": e.cust, "indicator": "evil.example", "type": "DOMAIN"}).want(200)
+	if m := e.do("GET", ip, tok, nil).want(200).json(); m["total"] != 2.0 {
+		t.Fatalf("customer total after put %v", m)
+	}
+	e.do("GET", ip+"/evil.example", tok, nil).want(200)
 	// ... but they see the IOCs of their own events.
 	if iocs := e.do("GET", "/v1/security-events/"+e.event, tok, nil).want(200).json()["iocs"].([]any); len(iocs) != 1 {
 		t.Fatalf("event iocs %v", iocs)

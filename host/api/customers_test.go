@@ -151,3 +151,24 @@ func page2(t *testing.T, e *env, q string) []string {
 	}
 	return out
 }
+
+// TestDeleteCustomerInUse: a customer with events or cases is not deleted
+// (409), even with no integration left, so that none is orphaned.
+func TestDeleteCustomerInUse(t *testing.T) {
+	e := newEnv(t)
+	withEvent, withCase := e.customer("Events"), e.customer("Cases")
+	e.do("POST", "/v1/security-events", e.admin, map[string]any{"customer_id": withEvent, "title": "x", "severity": map[string]any{"value": 10}}).want(201)
+	e.do("POST", "/v1/cases", e.admin, map[string]any{"customer_id": withCase, "title": "x"}).want(201)
+	for _, tc := range []struct{ id, msg string }{
+		{withEvent, "1 security events and 1 cases"},
+		{withCase, "0 security events and 1 cases"},
+	} {
+		e.do("DELETE", "/v1/customers/"+tc.id, e.admin, nil).want(409, CodeFailedPrecondition).wantMessage(tc.msg)
+		e.do("GET", "/v1/customers/"+tc.id, e.admin, nil).want(200)
+	}
+	withInteg := e.customer("Integrations")
+	e.integration(withInteg)
+	e.do("DELETE", "/v1/customers/"+withInteg, e.admin, nil).want(409, CodeFailedPrecondition).wantMessage("delete its integrations first")
+	empty := e.customer("Empty")
+	e.do("DELETE", "/v1/customers/"+empty, e.admin, nil).want(204)
+}

@@ -17,6 +17,10 @@ func TestCaseIsolation(t *testing.T) {
 	at := time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)
 	evA, caseA := ingest(t, e, ia, "a-1", 50, at)
 	evB, caseB := ingest(t, e, ib, "b-1", 50, at)
+	// 198.51.100.1 was named by both customers' events, .2 by Bravo's
+	// only; bravo.example was recorded for Bravo by an admin.
+	ingest(t, e, ib, "b-2", 50, at)
+	e.do("POST", "/v1/iocs", e.admin, map[string]any{"customer_id": b, "indicator": "bravo.example", "type": "DOMAIN"}).want(201)
 	repB := e.do("POST", "/v1/cases/"+caseB+"/reports", e.admin, nil).want(201).str("report_id")
 	manualB := e.do("POST", "/v1/cases", e.admin, map[string]any{"customer_id": b, "title": "Bravo secret"}).want(201).str("case_id")
 
@@ -68,16 +72,22 @@ func TestCaseIsolation(t *testing.T) {
 		{"POST", "/v1/security-events", ev(map[string]any{"customer_id": b}), 403},
 		{"POST", "/v1/cases/search", map[string]any{"customer_id": b}, 403},
 		{"GET", "/v1/cases?customer_id=" + b, nil, 403},
-		// IOCs are shared by every customer: admin only.
-		{"GET", "/v1/iocs", nil, 403},
-		{"GET", "/v1/iocs/198.51.100.1", nil, 403},
+		// IOCs of the other customer's only are unknown; recording
+		// IOCs is for admins.
+		{"GET", "/v1/iocs/198.51.100.2", nil, 404},
+		{"GET", "/v1/iocs/bravo.example", nil, 404},
+		{"GET", "/v1/iocs?take=10&to=198.51.100.2", nil, 400},
 		{"POST", "/v1/iocs", map[string]any{"indicator": "x.example", "type": "DOMAIN"}, 403},
+		{"POST", "/v1/iocs", map[string]any{"customer_id": a, "indicator": "x.example", "type": "DOMAIN"}, 403},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			e := e.with(t)
 			code := CodeNotFound
-			if tc.status == 403 {
+			switch tc.status {
+			case 403:
 				code = CodePermissionDenied
+			case 400:
+				code = CodeInvalidArgument
 			}
 			r := e.do(tc.method, tc.path, tokA, tc.body).want(tc.status, code)
 			if strings.Contains(string(r.Body), "Bravo") || strings.Contains(string(r.Body), b) && tc.status == 404 {
@@ -99,6 +109,29 @@ func TestCaseIsolation(t *testing.T) {
 	missing := e.do("GET", "/v1/cases/01HZZZZZZZZZZZZZZZZZZZZZZZ", tokA, nil).str("message")
 	if strings.Replace(foreign, caseB, "01HZZZZZZZZZZZZZZZZZZZZZZZ", 1) != missing {
 		t.Fatalf("foreign %q and missing %q answers differ", foreign, missing)
+	}
+	// Its IOCs are those its events named, shared or not.
+	for _, q := range []string{"", "include_expired=true&", "type=IP_ADDRESS&"} {
+		m := e.do("GET", "/v1/iocs?"+q+"take=50", tokA, nil).want(200).json()
+		items := m["items"].([]any)
+		if m["total"] != 1.0 || len(items) != 1 || items[0].(map[string]any)["indicator"] != "198.51.100.1" {
+			t.Fatalf("customer IOCs ?%s: %v", q, m)
+		}
+	}
+	if m := e.do("GET", "/v1/iocs", tokA, nil).want(200).json(); m["total"] != 1.0 {
+		t.Fatalf("customer IOC total: %v", m)
+	}
+	e.do("GET", "/v1/iocs/198.51.100.1", tokA, nil).want(200)
+	e.do("GET", "/v1/iocs/198.51.100.2", e.admin, nil).want(200)
+	tokB := e.token("bravo-soc", "customer", b)
+	if m := e.do("GET", "/v1/iocs?take=50", tokB, nil).want(200).json(); m["total"] != 3.0 {
+		t.Fatalf("Bravo's IOCs: %v", m)
+	}
+	// A foreign IOC and a missing one answer alike.
+	foreign = e.do("GET", "/v1/iocs/198.51.100.2", tokA, nil).str("message")
+	missing = e.do("GET", "/v1/iocs/198.51.100.9", tokA, nil).str("message")
+	if strings.Replace(foreign, "198.51.100.2", "198.51.100.9", 1) != missing {
+		t.Fatalf("foreign %q and missing %q IOC answers differ", foreign, missing)
 	}
 	_ = evA
 }

@@ -226,9 +226,10 @@ func caseSchemas() obj {
 			"expires_at": timeField("Left out: never expires."),
 		}),
 		"CreateIOC": object([]string{"indicator", "type"}, obj{
-			"indicator":  str("Must match its type: an IP_ADDRESS parses, a DOMAIN is a DNS name, an EMAIL has the shape of one, a HASH is an MD5, SHA-1, SHA-256 or SHA-512 in hex."),
-			"type":       enum("Any letter case.", iocTypeEnum...),
-			"expires_at": timeField("Left out: never expires."),
+			"customer_id": str("Optional: also list the indicator among this customer's IOCs, which its customer tokens see. An unknown customer is 400."),
+			"indicator":   str("Must match its type: an IP_ADDRESS parses, a DOMAIN is a DNS name, an EMAIL has the shape of one, a HASH is an MD5, SHA-1, SHA-256 or SHA-512 in hex."),
+			"type":        enum("Any letter case.", iocTypeEnum...),
+			"expires_at":  timeField("Left out: never expires."),
 		}),
 		"CreateSecurityEvent": object([]string{"title", "severity"}, obj{
 			"customer_id":        str("Required with an admin token; a customer token may leave it out."),

@@ -142,7 +142,7 @@ func routeTable(svc Service, ops *opsHandler) []routeDef {
 		{patch, cust, handle(cu.update), false, opDoc{id: "updateCustomer", tag: "customers", admin: true,
 			summary: "Rename a customer", body: "UpdateCustomer", status: 200, resp: "Customer", errors: []int{409}}},
 		{del, cust, handle(cu.delete), false, opDoc{id: "deleteCustomer", tag: "customers", admin: true,
-			summary: "Delete a customer", desc: "409 FAILED_PRECONDITION while it has integrations.",
+			summary: "Delete a customer", desc: "409 FAILED_PRECONDITION while it has integrations, security events or cases: nothing is left without its customer.",
 			status: 204, errors: []int{409}}},
 
 		{post, ints, handle(in.create), false, opDoc{id: "createIntegration", tag: "integrations",
@@ -247,14 +247,14 @@ func routeTable(svc Service, ops *opsHandler) []routeDef {
 			desc:   "One HTML page with inline styles and no external assets; served with a Content-Security-Policy that allows nothing else.",
 			status: 200, raw: "text/html"}},
 
-		{get, "/v1/iocs", handle(io.list), false, opDoc{id: "listIOCs", tag: "iocs", admin: true,
+		{get, "/v1/iocs", handle(io.list), false, opDoc{id: "listIOCs", tag: "iocs",
 			summary: "List IOCs, newest first (by first sight)",
-			desc:    "IOCs are shared by every customer, so the IOC routes need an admin token; a customer token sees the IOCs of its own events on the events. IOCs past their expires_at are left out unless include_expired=true.",
+			desc:    "An admin token lists every IOC. A customer token lists only its own customer's: the indicators its events named (ingested or created through the API) and those an admin recorded for it; created_at is the first sight by anyone. IOCs past their expires_at are left out unless include_expired=true.",
 			query:   iocQuery, status: 200, resp: "IOC", list: true}},
 		{post, "/v1/iocs", handle(io.create), false, opDoc{id: "createIOC", tag: "iocs", admin: true,
-			summary: "Record an IOC", desc: "A new indicator is 201; a known one has its type and expires_at replaced (200). The indicator must match its type (an IP_ADDRESS parses, a HASH is an MD5, SHA-1, SHA-256 or SHA-512 in hex, ...).",
+			summary: "Record an IOC", desc: "A new indicator is 201; a known one has its type and expires_at replaced (200). With customer_id it is also listed among that customer's IOCs. The indicator must match its type (an IP_ADDRESS parses, a HASH is an MD5, SHA-1, SHA-256 or SHA-512 in hex, ...).",
 			body: "CreateIOC", status: 201, resp: "IOC", alt: 200, altDesc: "The indicator was known: its type and expires_at were replaced."}},
-		{get, "/v1/iocs/{indicator}", handle(io.get), false, opDoc{id: "getIOC", tag: "iocs", admin: true,
-			summary: "Get an IOC", desc: "Expired ones too. Escape the indicator for a path segment (a / as %2F).", status: 200, resp: "IOC"}},
+		{get, "/v1/iocs/{indicator}", handle(io.get), false, opDoc{id: "getIOC", tag: "iocs",
+			summary: "Get an IOC", desc: "Expired ones too. A customer token gets only its own customer's IOCs (see listIOCs): any other indicator is 404, known or not. Escape the indicator for a path segment (a / as %2F).", status: 200, resp: "IOC"}},
 	}
 }

@@ -94,7 +94,7 @@ type ReportService interface {
 type IOCService interface {
 	ListIOCs(ctx context.Context, who *store.Token, f service.IOCFilter, p store.Page) ([]store.IOC, int, error)
 	GetIOC(ctx context.Context, who *store.Token, indicator string) (*store.IOC, error)
-	PutIOC(ctx context.Context, who *store.Token, in service.IOCInput) (*store.IOC, bool, error)
+	PutIOC(ctx context.Context, who *store.Token, customerID string, in service.IOCInput) (*store.IOC, bool, error)
 }
 
 // BackupService streams a database snapshot.

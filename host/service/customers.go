@@ -98,7 +98,8 @@ func (s *Service) UpdateCustomer(ctx context.Context, who *store.Token, id strin
 	return c, nil
 }
 
-// DeleteCustomer deletes a customer that has no integrations (admin only).
+// DeleteCustomer deletes a customer that has no integrations, events or
+// cases (admin only): refusing keeps them from being orphaned.
 func (s *Service) DeleteCustomer(ctx context.Context, who *store.Token, id string) error {
 	if _, err := s.customer(ctx, who, id); err != nil {
 		return err
@@ -107,8 +108,15 @@ func (s *Service) DeleteCustomer(ctx context.Context, who *store.Token, id strin
 		return err
 	}
 	err := s.store.DeleteCustomer(ctx, id)
+	var use *store.CustomerInUseError
+	if errors.As(err, &use) {
+		if use.Integrations > 0 {
+			return FailedPrecondition("customer %q still has %d integrations, %d security events and %d cases: delete its integrations first; a customer with events or cases cannot be deleted", id, use.Integrations, use.Events, use.Cases)
+		}
+		return FailedPrecondition("customer %q still has %d security events and %d cases: a customer with events or cases cannot be deleted", id, use.Events, use.Cases)
+	}
 	if errors.Is(err, store.ErrConflict) {
-		return FailedPrecondition("customer %q still has integrations: delete them first", id)
+		return FailedPrecondition("customer %q is in use and cannot be deleted", id)
 	}
 	return storeError(err, "customer", id)
 }

@@ -45,10 +45,11 @@
 // # IOCs
 //
 // An IOC is one global record per indicator, whichever customers' events
-// reported it, and the store keeps no index from a customer to its
-// indicators. So that one customer cannot learn what another's events
-// held, the IOC methods need an admin token; a customer token sees the
-// IOCs of its own events on the events.
+// reported it; the store also indexes which customers' events named each
+// (and which an admin recorded for a customer). An admin token sees every
+// IOC; a customer token lists and gets only its own customer's, any other
+// indicator being not found, so that one customer cannot learn what
+// another's events held. Recording IOCs (PutIOC) needs an admin token.
 //
 // # Caveats
 //

@@ -10,20 +10,24 @@ import (
 )
 
 // IOCs are global: one record per indicator, whichever customers' events
-// reported it, and the store keeps no index from a customer to the
-// indicators of its events. Letting a customer token read them would tell
-// it what other customers' events held, so every IOC route needs an admin
-// token; a customer token reads the IOCs of its own events on the events
-// (GET /v1/security-events/{id}).
+// reported it. An admin token sees them all; a customer token sees those
+// its own customer's events named (or that an admin put for it), through
+// the store's per-customer index, and any other indicator is not found, so
+// that a customer cannot learn what other customers' events held. Only an
+// admin records IOCs.
 
-func requireIOCAdmin(who *store.Token) error {
-	if who == nil {
-		return Unauthenticated("missing API token")
+// iocCustomer returns the customer whose IOCs who sees, "" for all of
+// them (an admin).
+func iocCustomer(who *store.Token) (string, error) {
+	switch {
+	case who == nil:
+		return "", Unauthenticated("missing API token")
+	case isAdmin(who):
+		return "", nil
+	case who.Role == store.RoleCustomer && who.CustomerID != "":
+		return who.CustomerID, nil
 	}
-	if !isAdmin(who) {
-		return PermissionDenied("IOCs are shared by every customer: the IOC routes need an admin token (a customer token sees the IOCs of its own events on the events)")
-	}
-	return nil
+	return "", PermissionDenied("this token sees no IOCs")
 }
 
 // IOCFilter selects IOCs.
@@ -35,9 +39,11 @@ type IOCFilter struct {
 }
 
 // ListIOCs lists IOCs newest first (by first sight), those past their
-// expiry left out unless f.IncludeExpired. Page.ToID is an indicator.
+// expiry left out unless f.IncludeExpired; a customer token lists its own
+// customer's. Page.ToID is an indicator (of that list).
 func (s *Service) ListIOCs(ctx context.Context, who *store.Token, f IOCFilter, p store.Page) ([]store.IOC, int, error) {
-	if err := requireIOCAdmin(who); err != nil {
+	cust, err := iocCustomer(who)
+	if err != nil {
 		return nil, 0, err
 	}
 	var t sdk.IOCType
@@ -47,30 +53,48 @@ func (s *Service) ListIOCs(ctx context.Context, who *store.Token, f IOCFilter, p
 			return nil, 0, err
 		}
 	}
-	list, total, err := s.store.ListIOCs(ctx, t, f.IncludeExpired, p)
+	var list []store.IOC
+	var total int
+	if cust != "" {
+		list, total, err = s.store.ListCustomerIOCs(ctx, cust, t, f.IncludeExpired, p)
+	} else {
+		list, total, err = s.store.ListIOCs(ctx, t, f.IncludeExpired, p)
+	}
 	if err != nil {
 		return nil, 0, pageError(err, p)
 	}
 	return list, total, nil
 }
 
-// GetIOC returns the IOC of an indicator, expired or not.
+// GetIOC returns the IOC of an indicator, expired or not; for a customer
+// token, one of its customer's (any other is not found).
 func (s *Service) GetIOC(ctx context.Context, who *store.Token, indicator string) (*store.IOC, error) {
-	if err := requireIOCAdmin(who); err != nil {
+	cust, err := iocCustomer(who)
+	if err != nil {
 		return nil, err
 	}
-	i, err := s.store.GetIOC(ctx, indicator)
+	var i *store.IOC
+	if cust != "" {
+		i, err = s.store.GetCustomerIOC(ctx, cust, indicator)
+	} else {
+		i, err = s.store.GetIOC(ctx, indicator)
+	}
 	if err != nil {
 		return nil, storeError(err, "ioc", indicator)
 	}
 	return i, nil
 }
 
-// PutIOC records an indicator: created when new (created true), else its
-// type and expiry replaced by those given.
-func (s *Service) PutIOC(ctx context.Context, who *store.Token, in IOCInput) (*store.IOC, bool, error) {
-	if err := requireIOCAdmin(who); err != nil {
-		return nil, false, err
+// PutIOC records an indicator (admin only): created when new (created
+// true), else its type and expiry replaced by those given. With
+// customerID, which must name a customer (else 400), the indicator is
+// also listed among that customer's IOCs.
+func (s *Service) PutIOC(ctx context.Context, who *store.Token, customerID string, in IOCInput) (*store.IOC, bool, error) {
+	if who == nil {
+		return nil, false, Unauthenticated("missing API token")
+	}
+	if !isAdmin(who) {
+		return nil, false, PermissionDenied("recording IOCs needs an admin token")
 	}
 	if strings.TrimSpace(in.Type) == "" {
 		return nil, false, InvalidField("type", "type is required: one of %s", iocTypeNames())
@@ -79,7 +103,15 @@ func (s *Service) PutIOC(ctx context.Context, who *store.Token, in IOCInput) (*s
 	if err != nil {
 		return nil, false, err
 	}
-	created, err := s.store.PutIOC(ctx, &i)
+	var created bool
+	if customerID != "" {
+		created, err = s.store.PutCustomerIOC(ctx, customerID, &i)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, false, InvalidField("customer_id", "customer %q does not exist", customerID)
+		}
+	} else {
+		created, err = s.store.PutIOC(ctx, &i)
+	}
 	if errors.Is(err, store.ErrInvalid) {
 		return nil, false, &Error{Kind: ErrInvalidArgument, Message: "the indicator cannot be stored as given", Err: err}
 	}

@@ -169,6 +169,10 @@ func BenchmarkSearchCases(b *testing.B) {
 		}, 0},
 		{"customer-page-20", func(i int) CaseFilter { return CaseFilter{CustomerID: customers[i%len(customers)]} }, 1000},
 		{"assignee-open", func(int) CaseFilter { return CaseFilter{AssignedTo: "alice", Statuses: []string{CaseOpen}} }, 0},
+		{"text", func(int) CaseFilter { return CaseFilter{Text: "impossible travel"} }, 0},
+		{"text-customer", func(i int) CaseFilter {
+			return CaseFilter{CustomerID: customers[i%len(customers)], Text: "impossible travel"}
+		}, 0},
 	}
 	for _, s := range searches {
 		b.Run(s.name, func(b *testing.B) {

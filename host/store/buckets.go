@@ -31,14 +31,16 @@ var (
 	bCaseSL   = []byte("case_sl")   // status + level + case id → nil
 	bCaseCSL  = []byte("case_csl")  // customer id + status + level + case id → nil
 	bCaseAsg  = []byte("case_asg")  // assignee + 0 + case id → status + level + customer id
+	bCaseText = []byte("case_text") // case id → search text (casetext.go)
 	bCaseHist = []byte("case_hist") // case id + entry id → json
 	bNotes    = []byte("notes")     // case id + note id → json
 	bComments = []byte("comments")  // case id + comment id → json
 	bReports  = []byte("reports")   // report id → report record
 	bRepCase  = []byte("rep_case")  // case id + report id → nil
 
-	bIOCs   = []byte("iocs")    // ioc id → ioc record (iocs.go)
-	bIOCKey = []byte("ioc_key") // u64 hash of the indicator + ioc id → nil
+	bIOCs    = []byte("iocs")     // ioc id → ioc record (iocs.go)
+	bIOCKey  = []byte("ioc_key")  // u64 hash of the indicator + ioc id → nil
+	bIOCCust = []byte("ioc_cust") // customer id + ioc id → nil
 
 	bMirror  = []byte("mirror")   // mirror id → json
 	bMirCase = []byte("mir_case") // case id + mirror id → nil
@@ -54,8 +56,8 @@ var allBuckets = [][]byte{
 	bMeta, bCounters,
 	bCustomers, bInteg, bIntegCust, bCursors, bLogs, bRuns, bStats, bTokens, bTokenHash,
 	bPacks, bEvents, bEvInteg, bEvSrc, bEvOrig, bEvAPI,
-	bCases, bCaseSL, bCaseCSL, bCaseAsg, bCaseHist, bNotes, bComments, bReports, bRepCase,
-	bIOCs, bIOCKey,
+	bCases, bCaseSL, bCaseCSL, bCaseAsg, bCaseText, bCaseHist, bNotes, bComments, bReports, bRepCase,
+	bIOCs, bIOCKey, bIOCCust,
 	bMirror, bMirCase, bMirDue,
 }
 
@@ -67,7 +69,7 @@ var appendOnly = map[string]bool{
 	string(bCustomers): true, string(bIntegCust): true, string(bLogs): true, string(bRuns): true,
 	string(bStats): true, string(bTokens): true,
 	string(bPacks): true, string(bEvents): true, string(bEvInteg): true,
-	string(bCases): true, string(bCaseSL): true, string(bCaseCSL): true, string(bCaseHist): true,
+	string(bCases): true, string(bCaseSL): true, string(bCaseCSL): true, string(bCaseText): true, string(bCaseHist): true,
 	string(bNotes): true, string(bComments): true, string(bReports): true, string(bRepCase): true,
 	string(bIOCs):   true,
 	string(bMirror): true, string(bMirCase): true, string(bMirDue): true,

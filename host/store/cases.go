@@ -327,6 +327,9 @@ func (d *DB) CreateCase(ctx context.Context, c *Case) error {
 		if err := bk(tx, bCases).Put(id[:], caseValue(evKey, body)); err != nil {
 			return err
 		}
+		if err := putCaseText(tx, id[:], &rec); err != nil {
+			return err
+		}
 		cnt := counts{}
 		if err := indexCase(tx, id[:], custKey, st, levelCode(rec.Severity.Level), rec.AssignedTo, cnt, 1); err != nil {
 			return err
@@ -407,6 +410,11 @@ func (d *DB) UpdateCase(ctx context.Context, id string, u CaseUpdate, fn func(*C
 		}
 		if err := bk(tx, bCases).Put(key, caseValue(evKey, body)); err != nil {
 			return err
+		}
+		if old.Title != c.Title || old.Description != c.Description {
+			if err := putCaseText(tx, key, &c); err != nil {
+				return err
+			}
 		}
 		oldSt, _ := statusCode(old.Status)
 		oldLv, lv := levelCode(old.Severity.Level), levelCode(c.Severity.Level)
@@ -531,7 +539,8 @@ func (d *DB) ListCaseHistory(ctx context.Context, caseID string) ([]CaseHistory,
 // SearchCases lists the cases that match f, newest first (by id, that is
 // by created_at). Filters by statuses, levels and customer walk indexes
 // and take their total from counters; an assignee walks its own index; a
-// created_at range bounds the id range; Text reads each candidate case.
+// created_at range bounds the id range; Text tests each candidate's search
+// text (casetext.go), and alone walks the search texts themselves.
 // Totals with Text, AssignedTo or a time range come from the walk.
 func (d *DB) SearchCases(ctx context.Context, f CaseFilter, p Page) ([]Case, int, error) {
 	var sts, lvs []byte
@@ -550,11 +559,11 @@ func (d *DB) SearchCases(ctx context.Context, f CaseFilter, p Page) ([]Case, int
 		lvs = append(lvs, c)
 	}
 	stSet, lvSet := byteSet(sts, len(caseStatuses)), byteSet(lvs, len(levels))
-	needle := strings.ToLower(f.Text)
+	needle := []byte(strings.ToLower(f.Text))
 	var out []Case
 	var total int
 	err := d.view(ctx, func(tx *bolt.Tx) error {
-		cb := bk(tx, bCases)
+		cb, tb := bk(tx, bCases), bk(tx, bCaseText)
 		var custKey []byte
 		if f.CustomerID != "" {
 			if custKey = idKey(f.CustomerID); custKey == nil {
@@ -589,10 +598,14 @@ func (d *DB) SearchCases(ctx context.Context, f CaseFilter, p Page) ([]Case, int
 				}
 			}
 			l.counted = counted
+		case len(needle) > 0:
+			// Every case has a search text: walk them, not the cases.
+			l.sources = []source{{b: tb}}
 		default:
 			l.sources = []source{{b: cb}}
 			l.counted = getCount(tx, ckey(cCaseTotal))
 		}
+		textOnly := len(needle) > 0 && l.sources[0].b == tb
 		pr := newPackReader(tx)
 		// The record of a candidate, read at most once.
 		var lastID []byte
@@ -612,7 +625,29 @@ func (d *DB) SearchCases(ctx context.Context, f CaseFilter, p Page) ([]Case, int
 			lastID, last = append(lastID[:0], id...), c
 			return c, nil
 		}
-		if f.AssignedTo != "" || needle != "" {
+		// The search text of a candidate. Candidates come newest first,
+		// and often close together (one customer's cases): stepping a
+		// cursor back a few keys is cheaper than a lookup from the root.
+		tc := tb.Cursor()
+		var tk, tv []byte
+		textOf := func(id []byte) []byte {
+			for i := 0; i < 16 && tk != nil; i++ {
+				c := bytes.Compare(tk, id)
+				if c == 0 {
+					return tv
+				}
+				if c < 0 {
+					break
+				}
+				tk, tv = tc.Prev()
+			}
+			tk, tv = tc.Seek(id)
+			if bytes.Equal(tk, id) {
+				return tv
+			}
+			return nil
+		}
+		if f.AssignedTo != "" || len(needle) > 0 {
 			asg := f.AssignedTo != ""
 			l.match = func(id, v []byte) (bool, error) {
 				if asg {
@@ -620,14 +655,21 @@ func (d *DB) SearchCases(ctx context.Context, f CaseFilter, p Page) ([]Case, int
 						return false, nil
 					}
 				}
-				if needle == "" {
+				if len(needle) == 0 {
 					return true, nil
 				}
+				if textOnly {
+					return textMatch(v, needle), nil
+				}
+				if text := textOf(id); text != nil {
+					return textMatch(text, needle), nil
+				}
+				// Only a file damaged outside the store lacks it.
 				c, err := record(id)
 				if err != nil {
 					return false, err
 				}
-				return strings.Contains(strings.ToLower(c.Title), needle) || strings.Contains(strings.ToLower(c.Description), needle), nil
+				return textMatch(caseText(c.Title, c.Description), needle), nil
 			}
 		}
 		var err error

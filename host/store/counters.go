@@ -24,6 +24,7 @@ const (
 	cComments  = "cm" // + case id
 	cReports   = "rp" // + case id
 	cIOC       = "io" // iocs; + type: of that type
+	cIOCCust   = "ic" // + customer id: iocs of that customer
 	cMirCase   = "mc" // + case id
 	cCaseTotal = "ca" // cases
 )

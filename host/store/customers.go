@@ -96,16 +96,38 @@ func (d *DB) UpdateCustomer(ctx context.Context, id string, fn func(*Customer) e
 	return out, nil
 }
 
-// DeleteCustomer deletes a customer that has no integrations left
-// (ErrConflict otherwise). Its events and cases stay.
+// CustomerInUseError is the ErrConflict of DeleteCustomer: what the
+// customer still has.
+type CustomerInUseError struct {
+	ID                          string
+	Integrations, Events, Cases int
+}
+
+func (e *CustomerInUseError) Error() string {
+	return fmt.Sprintf("customer %s still has %d integrations, %d events and %d cases: %v",
+		e.ID, e.Integrations, e.Events, e.Cases, ErrConflict)
+}
+
+// Is makes errors.Is(err, ErrConflict) hold.
+func (e *CustomerInUseError) Is(target error) bool { return target == ErrConflict }
+
+// DeleteCustomer deletes a customer that has no integrations, events or
+// cases left (a *CustomerInUseError, which is ErrConflict, otherwise), so
+// that nothing is left pointing at a deleted customer.
 func (d *DB) DeleteCustomer(ctx context.Context, id string) error {
 	return d.update(ctx, func(tx *bolt.Tx) error {
 		_, key, err := getCustomer(tx, id)
 		if err != nil {
 			return err
 		}
-		if n := getCount(tx, ckey(cInteg, key)); n > 0 {
-			return fmt.Errorf("customer %s has %d integrations: %w", id, n, ErrConflict)
+		use := CustomerInUseError{ID: id, Integrations: getCount(tx, ckey(cInteg, key)), Events: getCount(tx, ckey(cEvCust, key))}
+		for st := range caseStatuses {
+			for lv := range levels {
+				use.Cases += getCount(tx, ckey(cCaseCSL, key, []byte{byte(st), byte(lv)}))
+			}
+		}
+		if use.Integrations > 0 || use.Events > 0 || use.Cases > 0 {
+			return &use
 		}
 		if err := bk(tx, bCustomers).Delete(key); err != nil {
 			return err

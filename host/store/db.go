@@ -173,6 +173,8 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{name: "case search text", up: backfillCaseText},
+	{name: "customer ioc index", up: backfillCustomerIOCs},
 }
 
 // view and update run fn in a read or write transaction after checking

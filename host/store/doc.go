@@ -76,8 +76,13 @@
 // them. Packs are never rewritten: the older body of an updated event
 // stays (a case that nobody changed still shows it). Deleting an
 // integration keeps its events and cases; deleting a customer is refused
-// while it has integrations and keeps its events and cases.
+// while it has integrations, events or cases, so none is orphaned.
 //
-// Text search over cases (CaseFilter.Text) reads every candidate case; it
-// is fine over a filtered set but not over a million cases.
+// Text search over cases (CaseFilter.Text) reads a small lowercased copy
+// of each candidate's title and description (casetext.go), never the case
+// itself; it finds words in the first 256 bytes of a title and 512 of a
+// description only.
+//
+// IOC records are global, one per indicator; ioc_cust lists which
+// customers' events named each (custiocs.go), for a customer's view.
 package store

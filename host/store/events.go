@@ -651,7 +651,7 @@ type eventWriter struct {
 	tx                                          *bolt.Tx
 	now                                         time.Time
 	events, bySource, sources, orig, api, packs *bolt.Bucket
-	cases, caseSL, caseCSL                      *bolt.Bucket
+	cases, caseSL, caseCSL, caseText            *bolt.Bucket
 	cnt                                         counts
 	// stored counts new events by customer+source; newCases new cases
 	// by customer+level.
@@ -678,7 +678,8 @@ func (d *DB) eventWriter(tx *bolt.Tx, now time.Time) *eventWriter {
 		d: d, tx: tx, now: now,
 		events: bk(tx, bEvents), bySource: bk(tx, bEvInteg), sources: bk(tx, bEvSrc), orig: bk(tx, bEvOrig),
 		api: bk(tx, bEvAPI), packs: bk(tx, bPacks), cases: bk(tx, bCases), caseSL: bk(tx, bCaseSL), caseCSL: bk(tx, bCaseCSL),
-		cnt: counts{}, stored: map[string]int64{}, newCases: map[string]int64{}, seenIOC: map[string]seenIOC{},
+		caseText: bk(tx, bCaseText),
+		cnt:      counts{}, stored: map[string]int64{}, newCases: map[string]int64{}, seenIOC: map[string]seenIOC{},
 	}
 }
 
@@ -707,6 +708,9 @@ func (w *eventWriter) insert(be *batchEvent, ref packRef, custKey, srcKey []byte
 		return nil, nil, err
 	}
 	if err := w.cases.Put(caseID, seedCaseValue(ref)); err != nil {
+		return nil, nil, err
+	}
+	if err := w.caseText.Put(caseID, caseText(be.ev.Title, be.ev.Description)); err != nil {
 		return nil, nil, err
 	}
 	lv := levelCode(be.ev.Severity.Level)
@@ -738,10 +742,18 @@ func (w *eventWriter) replace(be *batchEvent, ref packRef, evID, srcKey []byte) 
 	return w.iocs(be)
 }
 
+// iocs records the IOCs of an event and lists them among its customer's.
 func (w *eventWriter) iocs(be *batchEvent) error {
+	custKey := idKey(be.ev.CustomerID)
 	for _, i := range be.iocs {
-		if _, _, err := w.d.upsertIOC(w.tx, i, w.now, false, w.cnt, w.seenIOC); err != nil {
+		_, id, _, err := w.d.upsertIOC(w.tx, i, w.now, false, w.cnt, w.seenIOC)
+		if err != nil {
 			return err
+		}
+		if custKey != nil {
+			if err := linkIOC(w.tx, custKey, id, w.cnt); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

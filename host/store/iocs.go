@@ -145,21 +145,20 @@ func lookupIOC(tx *bolt.Tx, indicator string) (IOC, []byte, bool, error) {
 // upsertIOC records an indicator: created on first sight; then, when
 // replace is false (ingest), the later expiry is kept and an UNSPECIFIED
 // type gives way to a known one; when replace is true (PutIOC), type and
-// expiry become those given. It returns the stored IOC and whether it was
-// new.
+// expiry become those given. It returns the stored IOC, its id and whether
+// it was new.
 //
 // seen, when not nil, remembers the IOCs of the transaction: a batch
 // names the same indicators again and again.
-func (d *DB) upsertIOC(tx *bolt.Tx, in IOC, now time.Time, replace bool, cnt counts, seen map[string]seenIOC) (out IOC, created bool, err error) {
+func (d *DB) upsertIOC(tx *bolt.Tx, in IOC, now time.Time, replace bool, cnt counts, seen map[string]seenIOC) (out IOC, id []byte, created bool, err error) {
 	code, _ := iocTypeCode(in.Type)
 	exp := tNs(in.ExpiresAt)
 	var prev IOC
-	var id []byte
 	var found bool
 	if s, ok := seen[in.Indicator]; ok {
 		prev, id, found = s.ioc, s.id, true
 	} else if prev, id, found, err = lookupIOC(tx, in.Indicator); err != nil {
-		return IOC{}, false, err
+		return IOC{}, nil, false, err
 	}
 	if seen != nil {
 		defer func() {
@@ -172,19 +171,19 @@ func (d *DB) upsertIOC(tx *bolt.Tx, in IOC, now time.Time, replace bool, cnt cou
 	if !found {
 		nid, err := d.ids.at(now)
 		if err != nil {
-			return IOC{}, false, err
+			return IOC{}, nil, false, err
 		}
 		r := iocRec{typ: code, created: tNs(now), expires: exp, indicator: in.Indicator}
 		id = nid[:]
 		if err := prim.Put(id, r.encode()); err != nil {
-			return IOC{}, false, err
+			return IOC{}, nil, false, err
 		}
 		if err := bk(tx, bIOCKey).Put(cat(iocHash(in.Indicator), id), nil); err != nil {
-			return IOC{}, false, err
+			return IOC{}, nil, false, err
 		}
 		cnt.add(ckey(cIOC), 1)
 		cnt.add(ckey(cIOC, []byte{code}), 1)
-		return r.ioc(), true, nil
+		return r.ioc(), id, true, nil
 	}
 	prevCode, _ := iocTypeCode(prev.Type)
 	r := iocRec{typ: prevCode, created: tNs(prev.CreatedAt), expires: tNs(prev.ExpiresAt), indicator: in.Indicator}
@@ -197,19 +196,29 @@ func (d *DB) upsertIOC(tx *bolt.Tx, in IOC, now time.Time, replace bool, cnt cou
 		}
 	}
 	if r.typ == prevCode && r.expires == tNs(prev.ExpiresAt) {
-		return prev, false, nil
+		return prev, id, false, nil
 	}
 	if r.typ != prevCode {
 		cnt.add(ckey(cIOC, []byte{prevCode}), -1)
 		cnt.add(ckey(cIOC, []byte{r.typ}), 1)
 	}
-	return r.ioc(), false, prim.Put(id, r.encode())
+	return r.ioc(), id, false, prim.Put(id, r.encode())
 }
 
 // PutIOC records an indicator given through the API: created (CreatedAt
 // now) when it is new, else its type and expiry replaced. It fills in in
 // and returns whether the indicator was new.
 func (d *DB) PutIOC(ctx context.Context, in *IOC) (bool, error) {
+	return d.putIOC(ctx, "", in)
+}
+
+// PutCustomerIOC is PutIOC for a customer, which must exist: the
+// indicator is also listed among the customer's IOCs.
+func (d *DB) PutCustomerIOC(ctx context.Context, customerID string, in *IOC) (bool, error) {
+	return d.putIOC(ctx, customerID, in)
+}
+
+func (d *DB) putIOC(ctx context.Context, customerID string, in *IOC) (bool, error) {
 	n, ok := normIOC(*in)
 	if !ok {
 		return false, fmt.Errorf("indicator empty or longer than %d bytes: %w", maxIndicator, ErrInvalid)
@@ -220,10 +229,22 @@ func (d *DB) PutIOC(ctx context.Context, in *IOC) (bool, error) {
 	var out IOC
 	var created bool
 	err := d.update(ctx, func(tx *bolt.Tx) (err error) {
+		var custKey []byte
+		if customerID != "" {
+			if _, custKey, err = getCustomer(tx, customerID); err != nil {
+				return err
+			}
+		}
 		cnt := counts{}
-		out, created, err = d.upsertIOC(tx, n, d.clock(), true, cnt, nil)
+		var id []byte
+		out, id, created, err = d.upsertIOC(tx, n, d.clock(), true, cnt, nil)
 		if err != nil {
 			return err
+		}
+		if custKey != nil {
+			if err := linkIOC(tx, custKey, id, cnt); err != nil {
+				return err
+			}
 		}
 		return cnt.flush(tx)
 	})

@@ -99,7 +99,8 @@ type Store interface {
 	CreateCustomer(ctx context.Context, c *Customer) error // sets ID, CreatedAt
 	GetCustomer(ctx context.Context, id string) (*Customer, error)
 	UpdateCustomer(ctx context.Context, id string, fn func(*Customer) error) (*Customer, error)
-	// DeleteCustomer deletes a customer with no integrations; ErrConflict otherwise.
+	// DeleteCustomer deletes a customer with no integrations, events or
+	// cases; ErrConflict (a *CustomerInUseError) otherwise.
 	DeleteCustomer(ctx context.Context, id string) error
 	ListCustomers(ctx context.Context, p Page) ([]Customer, int, error)
 
@@ -174,6 +175,12 @@ type Store interface {
 	PutIOC(ctx context.Context, i *IOC) (bool, error)
 	GetIOC(ctx context.Context, indicator string) (*IOC, error)
 	ListIOCs(ctx context.Context, typ sdk.IOCType, includeExpired bool, p Page) ([]IOC, int, error)
+	// The IOCs of one customer: those its events named (ingested or
+	// created through the API) and those put for it. GetCustomerIOC of
+	// any other indicator is ErrNotFound.
+	PutCustomerIOC(ctx context.Context, customerID string, i *IOC) (bool, error)
+	GetCustomerIOC(ctx context.Context, customerID, indicator string) (*IOC, error)
+	ListCustomerIOCs(ctx context.Context, customerID string, typ sdk.IOCType, includeExpired bool, p Page) ([]IOC, int, error)
 
 	// CreateEvent stores an event given through the API and opens its case
 	// like ingest; an event with the same (customer, origin, original id)
