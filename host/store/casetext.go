@@ -16,15 +16,15 @@ import (
 // which would mean decompressing a pack (a case opened by an event) or a
 // zstd record (a changed case), about 11 µs a case. Title and description
 // are each cut at a rune boundary (maxTextTitle, maxTextDesc bytes, after
-// lowercasing), so a search does not find words past the first ~half
-// kilobyte of a long description: that is where the words analysts search
-// for are, and it bounds the bucket at well under a kilobyte per case.
+// lowercasing), so a search does not find words past the first 160 bytes
+// of each: that is where the words analysts search for are, and it keeps
+// the index within DESIGN.md's 1 KB on disk per alert, case included.
 // Every write of a case writes its text in the same transaction; schema
 // version 2 filled it in for the cases of older files.
 
 const (
-	maxTextTitle = 256
-	maxTextDesc  = 512
+	maxTextTitle = 160
+	maxTextDesc  = 160
 )
 
 // caseText is the search text of a case with title and description.

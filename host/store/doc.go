@@ -80,7 +80,7 @@
 //
 // Text search over cases (CaseFilter.Text) reads a small lowercased copy
 // of each candidate's title and description (casetext.go), never the case
-// itself; it finds words in the first 256 bytes of a title and 512 of a
+// itself; it finds words in the first 160 bytes of a title and 160 of a
 // description only.
 //
 // IOC records are global, one per indicator; ioc_cust lists which
