@@ -275,11 +275,7 @@ func (h *caseHandler) respondSearch(c *gin.Context, f service.CaseSearch, p stor
 	if err != nil {
 		return err
 	}
-	items := make([]CaseJSON, 0, len(cs))
-	for i := range cs {
-		items = append(items, renderCase(&cs[i]))
-	}
-	c.JSON(http.StatusOK, list(p, total, items))
+	c.JSON(http.StatusOK, list(p, total, renderEach(cs, renderCase)))
 	return nil
 }
 
@@ -300,11 +296,7 @@ func (h *caseHandler) addNote(c *gin.Context) error {
 }
 
 func (h *caseHandler) listNotes(c *gin.Context) error {
-	q, err := newQuery(c, pageParams...)
-	if err != nil {
-		return err
-	}
-	p, err := q.page(true)
+	p, err := plainPage(c)
 	if err != nil {
 		return err
 	}
@@ -337,11 +329,7 @@ func (h *caseHandler) addComment(c *gin.Context) error {
 }
 
 func (h *caseHandler) listComments(c *gin.Context) error {
-	q, err := newQuery(c, pageParams...)
-	if err != nil {
-		return err
-	}
-	p, err := q.page(true)
+	p, err := plainPage(c)
 	if err != nil {
 		return err
 	}
@@ -358,11 +346,7 @@ func (h *caseHandler) listComments(c *gin.Context) error {
 }
 
 func (h *caseHandler) mirror(c *gin.Context) error {
-	q, err := newQuery(c, pageParams...)
-	if err != nil {
-		return err
-	}
-	p, err := q.page(true)
+	p, err := plainPage(c)
 	if err != nil {
 		return err
 	}
@@ -370,11 +354,7 @@ func (h *caseHandler) mirror(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]MirrorJSON, 0, len(ms))
-	for i := range ms {
-		items = append(items, renderMirror(&ms[i]))
-	}
-	c.JSON(http.StatusOK, list(p, total, items))
+	c.JSON(http.StatusOK, list(p, total, renderEach(ms, renderMirror)))
 	return nil
 }
 
@@ -398,11 +378,7 @@ func (h *reportHandler) create(c *gin.Context) error {
 }
 
 func (h *reportHandler) list(c *gin.Context) error {
-	q, err := newQuery(c, pageParams...)
-	if err != nil {
-		return err
-	}
-	p, err := q.page(true)
+	p, err := plainPage(c)
 	if err != nil {
 		return err
 	}
@@ -410,11 +386,7 @@ func (h *reportHandler) list(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]ReportJSON, 0, len(rs))
-	for i := range rs {
-		items = append(items, renderReport(&rs[i]))
-	}
-	c.JSON(http.StatusOK, list(p, total, items))
+	c.JSON(http.StatusOK, list(p, total, renderEach(rs, renderReport)))
 	return nil
 }
 

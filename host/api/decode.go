@@ -217,3 +217,13 @@ func list[T any](p store.Page, total int, items []T) listBody[T] {
 	}
 	return listBody[T]{Total: total, Items: &items}
 }
+
+// plainPage reads the skip/take/to parameters of a list that takes no
+// other query parameter.
+func plainPage(c *gin.Context) (store.Page, error) {
+	q, err := newQuery(c, pageParams...)
+	if err != nil {
+		return store.Page{}, err
+	}
+	return q.page(true)
+}

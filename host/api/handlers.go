@@ -83,11 +83,7 @@ func (h *customerHandler) create(c *gin.Context) error {
 }
 
 func (h *customerHandler) list(c *gin.Context) error {
-	q, err := newQuery(c, pageParams...)
-	if err != nil {
-		return err
-	}
-	p, err := q.page(true)
+	p, err := plainPage(c)
 	if err != nil {
 		return err
 	}
@@ -95,11 +91,7 @@ func (h *customerHandler) list(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]CustomerJSON, 0, len(cs))
-	for i := range cs {
-		items = append(items, renderCustomer(&cs[i]))
-	}
-	c.JSON(http.StatusOK, list(p, total, items))
+	c.JSON(http.StatusOK, list(p, total, renderEach(cs, renderCustomer)))
 	return nil
 }
 
@@ -210,11 +202,7 @@ func (h *integrationHandler) create(c *gin.Context) error {
 }
 
 func (h *integrationHandler) list(c *gin.Context) error {
-	q, err := newQuery(c, pageParams...)
-	if err != nil {
-		return err
-	}
-	p, err := q.page(true)
+	p, err := plainPage(c)
 	if err != nil {
 		return err
 	}
@@ -222,11 +210,7 @@ func (h *integrationHandler) list(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]IntegrationJSON, 0, len(vs))
-	for i := range vs {
-		items = append(items, renderIntegration(&vs[i]))
-	}
-	c.JSON(http.StatusOK, list(p, total, items))
+	c.JSON(http.StatusOK, list(p, total, renderEach(vs, renderIntegration)))
 	return nil
 }
 
@@ -331,11 +315,7 @@ func (h *integrationHandler) sync(c *gin.Context) error {
 }
 
 func (h *integrationHandler) logs(c *gin.Context) error {
-	q, err := newQuery(c, pageParams...)
-	if err != nil {
-		return err
-	}
-	p, err := q.page(true)
+	p, err := plainPage(c)
 	if err != nil {
 		return err
 	}
@@ -353,11 +333,7 @@ func (h *integrationHandler) logs(c *gin.Context) error {
 }
 
 func (h *integrationHandler) runs(c *gin.Context) error {
-	q, err := newQuery(c, pageParams...)
-	if err != nil {
-		return err
-	}
-	p, err := q.page(true)
+	p, err := plainPage(c)
 	if err != nil {
 		return err
 	}
@@ -440,11 +416,7 @@ func (h *tokenHandler) create(c *gin.Context) error {
 }
 
 func (h *tokenHandler) list(c *gin.Context) error {
-	q, err := newQuery(c, pageParams...)
-	if err != nil {
-		return err
-	}
-	p, err := q.page(true)
+	p, err := plainPage(c)
 	if err != nil {
 		return err
 	}
@@ -452,11 +424,7 @@ func (h *tokenHandler) list(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]TokenJSON, 0, len(ts))
-	for i := range ts {
-		items = append(items, renderToken(&ts[i]))
-	}
-	c.JSON(http.StatusOK, list(p, total, items))
+	c.JSON(http.StatusOK, list(p, total, renderEach(ts, renderToken)))
 	return nil
 }
 
@@ -507,11 +475,7 @@ func (h *eventHandler) list(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]EventJSON, 0, len(es))
-	for i := range es {
-		items = append(items, renderEvent(&es[i]))
-	}
-	c.JSON(http.StatusOK, list(p, total, items))
+	c.JSON(http.StatusOK, list(p, total, renderEach(es, renderEvent)))
 	return nil
 }
 

@@ -418,3 +418,12 @@ func renderMirror(m *store.MirrorItem) MirrorJSON {
 	}
 	return out
 }
+
+// renderEach renders every item of a list, [] for none.
+func renderEach[T, J any](xs []T, render func(*T) J) []J {
+	out := make([]J, 0, len(xs))
+	for i := range xs {
+		out = append(out, render(&xs[i]))
+	}
+	return out
+}
