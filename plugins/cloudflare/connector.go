@@ -71,13 +71,9 @@ func (c *Connector) Describe(context.Context, sdk.DescribeRequest) (*sdk.Describ
 		Vendor:   "Cloudflare",
 		Category: sdk.CategorySecurity,
 		Schema:   schema,
+		// Fields left out take the host's defaults (API.md).
 		DefaultSchedule: sdk.Schedule{
-			NewIntervalS:       60,
 			LostFoundIntervalS: 600,
-			LostFoundLookbackS: 3600,
-			FallbackIntervalS:  21600,
-			FallbackLookbackS:  86400,
-			InitialLookbackS:   86400,
 		},
 	}, nil
 }

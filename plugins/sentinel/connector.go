@@ -90,13 +90,9 @@ func (c *Connector) Describe(context.Context, sdk.DescribeRequest) (*sdk.Describ
 		Vendor:   "Microsoft Sentinel",
 		Category: sdk.CategoryCloud,
 		Schema:   schema,
+		// Fields left out take the host's defaults (API.md).
 		DefaultSchedule: sdk.Schedule{
-			NewIntervalS:       60,
-			LostFoundIntervalS: 900,
-			LostFoundLookbackS: 3600,
-			FallbackIntervalS:  21600,
-			FallbackLookbackS:  7 * 86400,
-			InitialLookbackS:   86400,
+			FallbackLookbackS: 7 * 86400,
 		},
 	}, nil
 }

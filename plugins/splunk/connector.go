@@ -125,14 +125,6 @@ func (c *Connector) Describe(context.Context, sdk.DescribeRequest) (*sdk.Describ
 		Vendor:   "Splunk Enterprise Security",
 		Category: sdk.CategoryMonitoring,
 		Schema:   schema,
-		DefaultSchedule: sdk.Schedule{
-			NewIntervalS:       60,
-			LostFoundIntervalS: 900,
-			LostFoundLookbackS: 3600,
-			FallbackIntervalS:  21600,
-			FallbackLookbackS:  86400,
-			InitialLookbackS:   86400,
-		},
 	}, nil
 }
 
