@@ -91,14 +91,7 @@ func (d *DB) AddLog(ctx context.Context, integrationID string, e LogEntry) error
 // ListLogs lists an integration's activity log newest first.
 func (d *DB) ListLogs(ctx context.Context, integrationID string, p Page) ([]LogEntry, int, error) {
 	var out []LogEntry
-	total, err := d.listJSON(ctx, integrationID, bLogs, cLogs, p, func(v []byte) error {
-		var e LogEntry
-		if err := json.Unmarshal(v, &e); err != nil {
-			return fmt.Errorf("decoding log entry: %w", err)
-		}
-		out = append(out, e)
-		return nil
-	})
+	total, err := d.listJSON(ctx, integrationID, bLogs, cLogs, p, appendJSON(&out, "log entry"))
 	return items(out, p), total, err
 }
 
@@ -150,14 +143,7 @@ func (d *DB) AddRun(ctx context.Context, integrationID string, r Run) error {
 // ListRuns lists an integration's query runs newest first.
 func (d *DB) ListRuns(ctx context.Context, integrationID string, p Page) ([]Run, int, error) {
 	var out []Run
-	total, err := d.listJSON(ctx, integrationID, bRuns, cRuns, p, func(v []byte) error {
-		var r Run
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("decoding run: %w", err)
-		}
-		out = append(out, r)
-		return nil
-	})
+	total, err := d.listJSON(ctx, integrationID, bRuns, cRuns, p, appendJSON(&out, "run"))
 	return items(out, p), total, err
 }
 
@@ -224,4 +210,17 @@ func (d *DB) Stats(ctx context.Context, integrationID string, from, to time.Time
 		return nil, err
 	}
 	return out, nil
+}
+
+// appendJSON returns a listing callback that decodes each JSON record and
+// appends it to out; what names the record in a decoding error.
+func appendJSON[T any](out *[]T, what string) func(v []byte) error {
+	return func(v []byte) error {
+		var x T
+		if err := json.Unmarshal(v, &x); err != nil {
+			return fmt.Errorf("decoding %s: %w", what, err)
+		}
+		*out = append(*out, x)
+		return nil
+	}
 }

@@ -101,14 +101,7 @@ func (d *DB) listCaseEntries(ctx context.Context, caseID string, bucket []byte, 
 // ListNotes lists a case's notes newest first.
 func (d *DB) ListNotes(ctx context.Context, caseID string, p Page) ([]Note, int, error) {
 	var out []Note
-	total, err := d.listCaseEntries(ctx, caseID, bNotes, cNotes, p, func(v []byte) error {
-		var n Note
-		if err := json.Unmarshal(v, &n); err != nil {
-			return fmt.Errorf("decoding note: %w", err)
-		}
-		out = append(out, n)
-		return nil
-	})
+	total, err := d.listCaseEntries(ctx, caseID, bNotes, cNotes, p, appendJSON(&out, "note"))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -118,14 +111,7 @@ func (d *DB) ListNotes(ctx context.Context, caseID string, p Page) ([]Note, int,
 // ListComments lists a case's comments newest first.
 func (d *DB) ListComments(ctx context.Context, caseID string, p Page) ([]Comment, int, error) {
 	var out []Comment
-	total, err := d.listCaseEntries(ctx, caseID, bComments, cComments, p, func(v []byte) error {
-		var c Comment
-		if err := json.Unmarshal(v, &c); err != nil {
-			return fmt.Errorf("decoding comment: %w", err)
-		}
-		out = append(out, c)
-		return nil
-	})
+	total, err := d.listCaseEntries(ctx, caseID, bComments, cComments, p, appendJSON(&out, "comment"))
 	if err != nil {
 		return nil, 0, err
 	}
